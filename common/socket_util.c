@@ -1,0 +1,106 @@
+/* Listening and connecting on unix stream sockets by path. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "common/macro.h"
+#include "common/socket_util.h"
+
+static int fill_addr(const char *path, struct sockaddr_un *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        ret->sun_family = AF_UNIX;
+        if (strlen(path) >= sizeof(ret->sun_path))
+                return -ENAMETOOLONG;
+        strcpy(ret->sun_path, path);
+        return 0;
+}
+
+static int make_parent_dir(const char *path)
+{
+        char dir[sizeof(((struct sockaddr_un *) 0)->sun_path)];
+        char *slash;
+
+        strcpy(dir, path);
+        slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+                return 0;
+        *slash = '\0';
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+/* A socket file is stale when connecting to it is refused. */
+static int remove_stale(const char *path)
+{
+        int fd = socket_connect_unix(path);
+
+        if (fd >= 0) {
+                safe_close(fd);
+                return -EADDRINUSE;
+        }
+        if (fd == -ECONNREFUSED && unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        return 0;
+}
+
+int socket_listen_unix(const char *path, int backlog)
+{
+        _cleanup_close_ int fd = -EBADF;
+        struct sockaddr_un addr;
+        int r;
+
+        r = fill_addr(path, &addr);
+        if (r < 0)
+                return r;
+        r = make_parent_dir(path);
+        if (r < 0)
+                return r;
+        r = remove_stale(path);
+        if (r < 0)
+                return r;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        /* Bind under a 0077 umask so the socket is never briefly reachable by others. */
+        mode_t old = umask(0077);
+        r = bind(fd, (struct sockaddr *) &addr, sizeof(addr));
+        umask(old);
+        if (r < 0)
+                return -errno;
+        if (chmod(path, 0600) < 0 || listen(fd, backlog) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+int socket_connect_unix(const char *path)
+{
+        _cleanup_close_ int fd = -EBADF;
+        struct sockaddr_un addr;
+        int r;
+
+        r = fill_addr(path, &addr);
+        if (r < 0)
+                return r;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *) &addr, sizeof(addr)) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+int socket_peer_uid(int fd, uid_t *ret)
+{
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+                return -errno;
+        *ret = cred.uid;
+        return 0;
+}

@@ -1,0 +1,71 @@
+/* The only code that touches a trapped process: its memory, its /proc entry, its
+ * root, cwd, fds, credentials and capabilities. Nothing here logs. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define TARGET_MAX_GROUPS 64
+
+/* Reads exactly |len| bytes at |addr| in |pid|. Reads page by page so a range
+ * that ends before an unmapped page succeeds. 0, -EFAULT (any byte unmapped,
+ * addr 0 or addr+len overflows), -ESRCH (process gone), -EPERM. */
+int target_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
+
+/* Reads a NUL-terminated string of at most size-1 bytes into buf (always
+ * terminated on success). Never reads past the page that holds the NUL.
+ * Returns strlen, -EFAULT (unmapped before a NUL), -ENAMETOOLONG (no NUL within
+ * size bytes), -ESRCH. */
+int target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size);
+
+/* A trapped caller pinned for the duration of one notification. */
+struct target {
+        pid_t pid;
+        int pidfd;        /* pidfd_open(pid) */
+        int proc_fd;      /* O_PATH|O_DIRECTORY of /proc/<pid> */
+        int listener_fd;  /* borrowed */
+        uint64_t id;      /* notification id */
+};
+
+#define TARGET_NULL { .pid = 0, .pidfd = -EBADF, .proc_fd = -EBADF, .listener_fd = -EBADF, .id = 0 }
+
+/* Opens pidfd and /proc/<pid>, then checks ID_VALID so both are known to name the
+ * process that trapped. 0, -ENOENT/-ESRCH (caller gone), other -errno.
+ * target_close() releases both fds; safe on a TARGET_NULL target. */
+int target_open(struct target *t, int listener_fd, uint64_t id, pid_t pid);
+void target_close(struct target *t);
+
+/* Re-checks ID_VALID: 0 or -ENOENT. */
+int target_still_valid(const struct target *t);
+
+/* O_PATH|O_DIRECTORY|O_CLOEXEC fd of the caller's root directory; -errno. */
+int target_open_root(const struct target *t);
+
+/* The path of the caller's cwd (dirfd == AT_FDCWD) or of its fd |dirfd|, as seen
+ * from inside the caller's root ("/" based). -EBADF (no such fd in the caller),
+ * -ENOTDIR (not a directory), -ENOENT (deleted, or outside the caller's root). */
+int target_dir_path(const struct target *t, int dirfd, char *buf, size_t size);
+
+/* Duplicates the caller's fd into this process with pidfd_getfd, O_CLOEXEC. */
+int target_getfd(const struct target *t, int fd);
+
+struct target_creds {
+        uid_t fsuid;      /* host view (as /proc/<pid>/status shows it to init_user_ns) */
+        gid_t fsgid;
+        mode_t umask;
+        size_t n_groups;
+        gid_t groups[TARGET_MAX_GROUPS];
+};
+
+/* Parses /proc/<pid>/status through t->proc_fd. 0 or -errno (-EIO on a malformed file). */
+int target_read_creds(const struct target *t, struct target_creds *ret);
+
+/* Whether the caller has |cap| in its effective set (meaningful in its own user
+ * namespace), via libcap. 1, 0, or -errno. */
+int target_has_cap(const struct target *t, int cap);
+
+/* Reads the caller's /proc/<pid>/uid_map or gid_map text (which: "uid_map" or
+ * "gid_map") into buf, NUL-terminated; returns length or -errno. */
+int target_read_idmap_text(const struct target *t, const char *which, char *buf, size_t size);

@@ -1,0 +1,35 @@
+/* The control socket seccompctl talks to: one request line in, one JSON document
+ * out, then the daemon closes. Root only (SO_PEERCRED). Never blocks the loop. */
+#pragma once
+
+struct daemon;
+struct control;
+
+/* Bounds on one connection: a longer request line is answered with an error, a
+ * client that has not completed its exchange in time is dropped. */
+#define CONTROL_MAX_REQUEST 4096
+#define CONTROL_TIMEOUT_MS 5000
+#define CONTROL_MAX_CONNECTIONS 16
+
+/* Binds a unix stream socket at |path| (its parent directory is created 0700 if
+ * missing, the socket is 0600 from birth) and polls it on d->loop. A socket file
+ * left at |path| by a dead daemon is replaced; one that somebody still listens on
+ * is not (-EADDRINUSE), nor is anything that is not a socket (-EEXIST).
+ * On success *ret is owned by the caller and released with control_free(); |d|
+ * must outlive it. Returns 0, -ENAMETOOLONG, -EADDRINUSE, -EEXIST, -ENOMEM or the
+ * -errno of the failing mkdir/socket/bind/listen; logs its failures. */
+int control_new(struct daemon *d, const char *path, struct control **ret);
+
+/* Stops accepting, drops every open connection and unlinks the socket (only if it
+ * is still the one this daemon bound). NULL-safe; returns NULL. The memory goes
+ * with the last libuv close callback, so the loop must run once more afterwards
+ * (as it must anyway before uv_loop_close). Does not log. */
+struct control *control_free(struct control *c);
+
+/* The reply to one request line (a command word and optional arguments, without
+ * the newline): "ping", "pending", "containers", "stats". An unknown or malformed
+ * request still yields a document, {"error": "..."}. *ret_json is a NUL-terminated
+ * JSON document ending in a newline, owned by the caller (free()). Strings that
+ * came from containers or trapped processes are made printable ASCII (\xNN,
+ * backslash doubled). Returns 0 or -ENOMEM; does not log. */
+int control_reply(struct daemon *d, const char *request, char **ret_json);

@@ -1,0 +1,38 @@
+/* The daemon's state: one per process, owned by main(), passed to every part. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "common/list.h"
+#include "common/log.h"
+#include "supervisor/registry.h"
+#include "supervisor/stats.h"
+
+struct syscall_table;
+struct intake_oci;
+struct control;
+
+struct daemon_options {
+        const char *socket_path;     /* OCI listenerPath socket */
+        const char *control_path;    /* seccompctl socket */
+        unsigned debug_hold_ms;      /* test-only: hold emulations this long before acting */
+};
+
+struct daemon {
+        uv_loop_t loop;
+        uv_signal_t sigterm, sigint;
+        struct daemon_options opt;
+        struct syscall_table *syscalls;
+        struct registry registry;
+        struct list_node pending;    /* struct notification in flight, oldest first */
+        size_t n_pending;
+        struct stats_counters totals;
+        struct latency_hist latency; /* receive to answer, answered calls only */
+        uint64_t started_usec;
+        uint64_t intake_accepted, intake_rejected;
+        struct intake_oci *intake;
+        struct control *control;
+        bool stopping;
+};

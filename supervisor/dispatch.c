@@ -1,0 +1,282 @@
+/* One trapped syscall, end to end (DESIGN.md): receive, decode, read pointer args,
+ * ID_VALID, policy verdict, act, answer, count. Runs on the loop; the only wait
+ * is the test-only hold timer. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "emulators/mknod.h"
+#include "emulators/notify.h"
+#include "emulators/target.h"
+#include "policy/policy.h"
+#include "supervisor/daemon.h"
+#include "supervisor/dispatch.h"
+
+typedef int (*emulator_fn)(const struct request *req, const struct target *t);
+
+static const emulator_fn emulators[_EMULATOR_MAX] = {
+        [EMULATOR_MKNOD] = mknod_emulate,
+};
+
+const char *notif_stage_to_string(enum notif_stage s)
+{
+        static const char *const names[_NOTIF_STAGE_MAX] = {
+                [NOTIF_STAGE_RECEIVED] = "received",
+                [NOTIF_STAGE_READING] = "reading",
+                [NOTIF_STAGE_EVALUATED] = "evaluated",
+                [NOTIF_STAGE_HELD] = "held",
+                [NOTIF_STAGE_EMULATING] = "emulating",
+                [NOTIF_STAGE_ANSWERING] = "answering",
+        };
+
+        return (unsigned) s < _NOTIF_STAGE_MAX ? names[s] : "invalid";
+}
+
+static struct daemon *daemon_of(const struct notification *n)
+{
+        return n->listener->container->daemon;
+}
+
+static void notification_unlink(struct notification *n)
+{
+        struct daemon *d = daemon_of(n);
+
+        list_del(&n->pending_node);
+        list_del(&n->listener_node);
+        d->n_pending--;
+}
+
+static void on_hold_timer_closed(uv_handle_t *handle)
+{
+        free(container_of((uv_timer_t *) handle, struct notification, hold_timer));
+}
+
+/* Frees n, through the timer's close callback when a hold timer exists. */
+static void notification_release(struct notification *n)
+{
+        if (n->held)
+                uv_close((uv_handle_t *) &n->hold_timer, on_hold_timer_closed);
+        else
+                free(n);
+}
+
+static void count(struct stats_counters *a, struct stats_counters *b, size_t offset)
+{
+        (*(uint64_t *) ((char *) a + offset))++;
+        (*(uint64_t *) ((char *) b + offset))++;
+}
+#define COUNT(n, field) \
+        count(&daemon_of(n)->totals, &(n)->listener->container->counters, offsetof(struct stats_counters, field))
+
+static void log_notification(struct notification *n, const char *what, int error)
+{
+        struct container *c = n->listener->container;
+        char name[64];
+
+        if (log_get_max_level() < LOG_LEVEL_DEBUG && error == 0)
+                return;
+        if (!ratelimit_below(&c->log_rl))
+                return;
+        syscall_name(n->req.notif.data.arch, n->req.notif.data.nr, name, sizeof(name));
+        log_internal(error ? LOG_LEVEL_WARNING : LOG_LEVEL_DEBUG, error,
+                     "ct=%s notif=%016llx pid=%u nr=%s: %s%s", c->id, (unsigned long long) n->req.notif.id,
+                     n->req.notif.pid, name, what, error ? ": %m" : "");
+}
+
+/* Answers and finishes n. |error| > 0 fails the call; |val| is its return value. */
+static void finish(struct notification *n, int error, int64_t val, size_t counter)
+{
+        int fd = n->listener->fd, r;
+
+        n->stage = NOTIF_STAGE_ANSWERING;
+        r = error ? notify_send_error(fd, n->req.notif.id, error)
+                  : n->verdict.kind == VERDICT_CONTINUE ? notify_send_continue(fd, n->req.notif.id)
+                                                        : notify_send_value(fd, n->req.notif.id, val);
+        if (r == -ENOENT) {
+                COUNT(n, caller_gone);
+        } else if (r < 0) {
+                log_notification(n, "answer failed", r);
+        } else {
+                count(&daemon_of(n)->totals, &n->listener->container->counters, counter);
+                latency_hist_add(&daemon_of(n)->latency, now_nsec() - n->start_nsec);
+        }
+        notification_unlink(n);
+        notification_release(n);
+}
+
+static void drop(struct notification *n)
+{
+        COUNT(n, caller_gone);
+        notification_unlink(n);
+        notification_release(n);
+}
+
+static void emulate(struct notification *n)
+{
+        struct target t = TARGET_NULL;
+        emulator_fn fn = (unsigned) n->verdict.emulator < _EMULATOR_MAX ? emulators[n->verdict.emulator] : NULL;
+        int r;
+
+        n->stage = NOTIF_STAGE_EMULATING;
+        if (!fn) {
+                /* A policy naming an emulator this build lacks is a bug, not the caller's fault. */
+                log_notification(n, "no such emulator", -ENOSYS);
+                finish(n, ENOSYS, 0, offsetof(struct stats_counters, emulate_failed));
+                return;
+        }
+        r = target_open(&t, n->listener->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
+        if (r == -ENOENT || r == -ESRCH) {
+                drop(n);
+                return;
+        }
+        if (r >= 0)
+                r = fn(&n->req, &t);
+        target_close(&t);
+        if (r < 0) {
+                log_notification(n, "emulation failed", r);
+                finish(n, -r, 0, offsetof(struct stats_counters, emulate_failed));
+                return;
+        }
+        log_notification(n, "emulated", 0);
+        finish(n, 0, 0, offsetof(struct stats_counters, emulated));
+}
+
+static void act(struct notification *n)
+{
+        switch (n->verdict.kind) {
+        case VERDICT_CONTINUE:
+                finish(n, 0, 0, offsetof(struct stats_counters, continued));
+                return;
+        case VERDICT_ERRNO:
+                finish(n, n->verdict.error, 0, offsetof(struct stats_counters, errored));
+                return;
+        case VERDICT_EMULATE:
+                emulate(n);
+                return;
+        default:
+                log_notification(n, "invalid verdict", -EINVAL);
+                finish(n, EPERM, 0, offsetof(struct stats_counters, errored));
+                return;
+        }
+}
+
+static void on_hold_timer(uv_timer_t *timer)
+{
+        act(container_of(timer, struct notification, hold_timer));
+}
+
+static void hold(struct notification *n, unsigned ms)
+{
+        int r = uv_timer_init(&daemon_of(n)->loop, &n->hold_timer);
+
+        if (r < 0) {
+                act(n);
+                return;
+        }
+        n->held = true;
+        n->stage = NOTIF_STAGE_HELD;
+        uv_timer_start(&n->hold_timer, on_hold_timer, ms, 0);
+}
+
+/* Steps 3-5: read pointer args, confirm the caller, decide. */
+static void process(struct notification *n)
+{
+        struct daemon *d = daemon_of(n);
+        int r;
+
+        n->stage = NOTIF_STAGE_READING;
+        r = request_read_args(&n->req);
+        if (r == -ESRCH) {
+                drop(n);
+                return;
+        }
+        /* Whatever was read is only trusted once the id is known to be still pending. */
+        if (notify_id_valid(n->listener->fd, n->req.notif.id) < 0) {
+                drop(n);
+                return;
+        }
+        if (r < 0) {
+                log_notification(n, "cannot read arguments", r);
+                finish(n, -r, 0, offsetof(struct stats_counters, read_failed));
+                return;
+        }
+        policy_evaluate(n->listener->container->policy, &n->req, &n->verdict);
+        n->stage = NOTIF_STAGE_EVALUATED;
+        if (n->verdict.kind == VERDICT_EMULATE && d->opt.debug_hold_ms > 0) {
+                hold(n, d->opt.debug_hold_ms);
+                return;
+        }
+        act(n);
+}
+
+static void receive_one(struct listener *l)
+{
+        struct daemon *d = l->container->daemon;
+        struct seccomp_notif notif;
+        struct notification *n;
+        int r;
+
+        r = notify_recv(l->fd, &notif);
+        if (r == -ENOENT) {
+                /* The caller was killed between poll and receive. */
+                d->totals.caller_gone++;
+                l->container->counters.caller_gone++;
+                return;
+        }
+        if (r == -EINTR)
+                return; /* still readable: the loop calls again */
+        if (r < 0) {
+                log_warning_errno(r, "ct=%s: receiving a notification failed, closing the listener: %m",
+                                  l->container->id);
+                listener_close(l);
+                return;
+        }
+        n = calloc(1, sizeof(*n));
+        if (!n) {
+                /* Without memory there is no way to record it: fail the call rather than hang it. */
+                notify_send_error(l->fd, notif.id, ENOMEM);
+                return;
+        }
+        n->start_nsec = now_nsec();
+        n->listener = l;
+        n->stage = NOTIF_STAGE_RECEIVED;
+        request_decode(&n->req, d->syscalls, &notif);
+        list_add_tail(&d->pending, &n->pending_node);
+        list_add_tail(&l->notifications, &n->listener_node);
+        d->n_pending++;
+        d->totals.received++;
+        l->container->counters.received++;
+        process(n);
+}
+
+void dispatch_listener_event(struct listener *l, int status, int events)
+{
+        struct pollfd p = { .fd = l->fd, .events = POLLIN };
+
+        if (l->closing)
+                return;
+        if (status < 0) {
+                listener_close(l);
+                return;
+        }
+        if (events & UV_DISCONNECT) {
+                /* libuv folds POLLHUP into readable; ask the kernel what it really is. */
+                if (poll(&p, 1, 0) < 0 || !(p.revents & POLLIN)) {
+                        log_debug("ct=%s: listener hung up", l->container->id);
+                        listener_close(l);
+                        return;
+                }
+        }
+        if (events & UV_READABLE)
+                receive_one(l);
+}
+
+void dispatch_abandon(struct notification *n)
+{
+        n->listener->container->counters.caller_gone++;
+        daemon_of(n)->totals.caller_gone++;
+        notification_unlink(n);
+        notification_release(n);
+}

@@ -1,0 +1,176 @@
+/* seccompd: the supervisor daemon. Parses options, builds the daemon state, runs
+ * the loop until SIGTERM/SIGINT, then closes every handle and exits. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "emulators/syscalls.h"
+#include "supervisor/control.h"
+#include "supervisor/daemon.h"
+#include "supervisor/dispatch.h"
+#include "supervisor/intake_oci.h"
+
+#define DEFAULT_SOCKET "/run/seccompd/seccompd.sock"
+#define DEFAULT_CONTROL "/run/seccompd/control.sock"
+
+static const char *arg_socket = DEFAULT_SOCKET;
+static const char *arg_control = DEFAULT_CONTROL;
+static unsigned arg_debug_hold_ms;
+
+static void help(void)
+{
+        printf("Usage: seccompd [OPTIONS]\n"
+               "Supervise container syscalls trapped with SECCOMP_RET_USER_NOTIF.\n\n"
+               "  -s, --socket PATH       OCI listenerPath socket (default %s)\n"
+               "  -c, --control PATH      control socket for seccompctl (default %s)\n"
+               "  -l, --log-level LEVEL   error, warning, info (default) or debug\n"
+               "      --debug-hold-ms MS  test only: hold each emulated call MS ms before acting\n"
+               "  -h, --help              show this help\n"
+               "      --version           show the version\n",
+               DEFAULT_SOCKET, DEFAULT_CONTROL);
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *ret)
+{
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || v > max || s[0] == '-')
+                return -EINVAL;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+/* 1 to run, 0 to exit successfully (help/version), -EINVAL on bad usage. */
+static int parse_argv(int argc, char **argv)
+{
+        enum { ARG_VERSION = 0x100, ARG_DEBUG_HOLD };
+        static const struct option options[] = {
+                { "socket", required_argument, NULL, 's' },
+                { "control", required_argument, NULL, 'c' },
+                { "log-level", required_argument, NULL, 'l' },
+                { "debug-hold-ms", required_argument, NULL, ARG_DEBUG_HOLD },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { 0 },
+        };
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "s:c:l:h", options, NULL)) >= 0) {
+                switch (c) {
+                case 's':
+                        arg_socket = optarg;
+                        break;
+                case 'c':
+                        arg_control = optarg;
+                        break;
+                case 'l':
+                        r = log_level_from_string(optarg);
+                        if (r < 0)
+                                return log_error_errno(r, "invalid log level \"%s\"", optarg);
+                        log_set_max_level((enum log_level) r);
+                        break;
+                case ARG_DEBUG_HOLD:
+                        if (parse_uint(optarg, 600000, &arg_debug_hold_ms) < 0)
+                                return log_error_errno(-EINVAL, "invalid --debug-hold-ms \"%s\"", optarg);
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("seccompd %s\n", SECCOMPD_VERSION);
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc)
+                return log_error_errno(-EINVAL, "unexpected argument \"%s\"", argv[optind]);
+        return 1;
+}
+
+static void daemon_stop(struct daemon *d, const char *why)
+{
+        if (d->stopping)
+                return;
+        d->stopping = true;
+        log_info("%s: shutting down", why);
+        d->intake = intake_oci_free(d->intake);
+        d->control = control_free(d->control);
+        registry_close_all(&d->registry);
+        uv_close((uv_handle_t *) &d->sigterm, NULL);
+        uv_close((uv_handle_t *) &d->sigint, NULL);
+}
+
+static void on_signal(uv_signal_t *handle, int signum)
+{
+        struct daemon *d = handle->data;
+
+        daemon_stop(d, strsignal(signum));
+}
+
+/* Expects d->loop initialised; on failure daemon_stop() undoes what was done. */
+static int daemon_init(struct daemon *d)
+{
+        int r;
+
+        registry_init(&d->registry);
+        list_init(&d->pending);
+        d->started_usec = now_usec();
+        d->opt = (struct daemon_options) {
+                .socket_path = arg_socket,
+                .control_path = arg_control,
+                .debug_hold_ms = arg_debug_hold_ms,
+        };
+        uv_signal_init(&d->loop, &d->sigterm);
+        uv_signal_init(&d->loop, &d->sigint);
+        d->sigterm.data = d->sigint.data = d;
+        uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+        uv_signal_start(&d->sigint, on_signal, SIGINT);
+        r = syscall_table_new(&d->syscalls);
+        if (r < 0)
+                return log_error_errno(r, "cannot build the syscall table: %m");
+        r = intake_oci_new(d, d->opt.socket_path, &d->intake);
+        if (r < 0)
+                return r;
+        r = control_new(d, d->opt.control_path, &d->control);
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct daemon d = { 0 };
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
+        /* A peer that hangs up must not kill us; every send uses MSG_NOSIGNAL as well. */
+        signal(SIGPIPE, SIG_IGN);
+
+        r = uv_loop_init(&d.loop);
+        if (r < 0) {
+                log_error_errno(r, "cannot create the event loop: %m");
+                return 1;
+        }
+        r = daemon_init(&d);
+        if (r < 0) {
+                daemon_stop(&d, "startup failed");
+        } else {
+                log_info("seccompd %s: listening on %s, control on %s", SECCOMPD_VERSION, d.opt.socket_path,
+                         d.opt.control_path);
+        }
+        uv_run(&d.loop, UV_RUN_DEFAULT);
+        if (uv_loop_close(&d.loop) < 0)
+                log_warning("event loop still had handles at exit");
+        syscall_table_free(d.syscalls);
+        return r < 0 ? 1 : 0;
+}

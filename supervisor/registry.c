@@ -1,0 +1,213 @@
+/* Container records and their listener fds. Lifetimes follow libuv: a listener is
+ * freed from its poll handle's close callback, a container with its last listener. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "supervisor/daemon.h"
+#include "supervisor/dispatch.h"
+#include "supervisor/registry.h"
+
+void registry_init(struct registry *reg)
+{
+        list_init(&reg->containers);
+        reg->n_containers = 0;
+}
+
+struct container *registry_find(struct registry *reg, const char *id)
+{
+        list_for_each(pos, &reg->containers) {
+                struct container *c = list_entry(pos, struct container, node);
+
+                if (strcmp(c->id, id) == 0)
+                        return c;
+        }
+        return NULL;
+}
+
+static struct container *container_free(struct container *c)
+{
+        if (!c)
+                return NULL;
+        safe_close(c->pidfd);
+        free(c->id);
+        free(c->bundle);
+        free(c->policy_name);
+        free(c);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct container *, container_free)
+
+static int strdup_or_null(const char *s, char **ret)
+{
+        if (!s) {
+                *ret = NULL;
+                return 0;
+        }
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int container_new(struct daemon *d, const struct container_info *info, struct container **ret)
+{
+        _cleanup_(container_freep) struct container *c = calloc(1, sizeof(*c));
+        int pidfd;
+
+        if (!c)
+                return -ENOMEM;
+        c->pidfd = -EBADF;
+        list_init(&c->listeners);
+        list_init(&c->node);
+        if (strdup_or_null(info->id, &c->id) < 0 || strdup_or_null(info->bundle, &c->bundle) < 0 ||
+            strdup_or_null(info->policy_name, &c->policy_name) < 0)
+                return -ENOMEM;
+        /* Identity is a pidfd taken now, never the bare pid later. */
+        pidfd = (int) syscall(SYS_pidfd_open, info->init_pid, 0);
+        if (pidfd < 0)
+                return -errno;
+        c->pidfd = pidfd;
+        c->init_pid = info->init_pid;
+        c->policy = info->policy;
+        c->registered_usec = now_usec();
+        c->daemon = d;
+        c->log_rl = (struct ratelimit) { .interval_usec = 10 * 1000000ULL, .burst = 20 };
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/* Takes c out of the registry (idempotent); it is freed with its last listener. */
+static void container_unlink(struct container *c)
+{
+        if (list_empty(&c->node))
+                return;
+        list_del(&c->node);
+        c->daemon->registry.n_containers--;
+}
+
+/* The container's init has exited: the pidfd polls readable. */
+static bool container_exited(const struct container *c)
+{
+        struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+
+        return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP));
+}
+
+static void container_retire(struct container *c)
+{
+        container_unlink(c);
+        list_for_each_safe(pos, tmp, &c->listeners)
+                listener_close(list_entry(pos, struct listener, node));
+}
+
+static void on_listener_event(uv_poll_t *handle, int status, int events)
+{
+        struct listener *l = container_of(handle, struct listener, poll);
+
+        dispatch_listener_event(l, status, events);
+}
+
+static void on_listener_closed(uv_handle_t *handle)
+{
+        struct listener *l = container_of((uv_poll_t *) handle, struct listener, poll);
+        struct container *c = l->container;
+
+        safe_close(l->fd);
+        list_del(&l->node);
+        free(l);
+        if (list_empty(&c->listeners)) {
+                log_info("container %s: last listener closed, forgetting it", c->id);
+                container_unlink(c);
+                container_free(c);
+        }
+}
+
+static void on_listener_aborted(uv_handle_t *handle)
+{
+        free(container_of((uv_poll_t *) handle, struct listener, poll));
+}
+
+void listener_close(struct listener *l)
+{
+        if (l->closing)
+                return;
+        l->closing = true;
+        list_for_each_safe(pos, tmp, &l->notifications)
+                dispatch_abandon(list_entry(pos, struct notification, listener_node));
+        uv_poll_stop(&l->poll);
+        uv_close((uv_handle_t *) &l->poll, on_listener_closed);
+}
+
+static int listener_new(struct container *c, int fd)
+{
+        struct listener *l = calloc(1, sizeof(*l));
+        int r;
+
+        if (!l)
+                return -ENOMEM;
+        r = uv_poll_init(&c->daemon->loop, &l->poll, fd);
+        if (r < 0) {
+                free(l);
+                return r; /* libuv errors are -errno on Unix */
+        }
+        l->fd = fd;
+        l->container = c;
+        list_init(&l->notifications);
+        list_add_tail(&c->listeners, &l->node);
+        /* uv_poll_init made fd non-blocking; RECV ignores that, and poll says when it won't wait. */
+        r = uv_poll_start(&l->poll, UV_READABLE | UV_DISCONNECT, on_listener_event);
+        if (r < 0) {
+                /* The caller keeps ownership of fd and of the container. */
+                list_del(&l->node);
+                uv_close((uv_handle_t *) &l->poll, on_listener_aborted);
+                return r;
+        }
+        return 0;
+}
+
+int registry_add_listener(struct daemon *d, const struct container_info *info, int listener_fd,
+                          struct container **ret)
+{
+        struct container *c = registry_find(&d->registry, info->id);
+        bool created = false;
+        int r;
+
+        if (c && c->init_pid != info->init_pid) {
+                if (!container_exited(c))
+                        return log_warning_errno(-EEXIST,
+                                                 "container %s: already registered with live init pid %d, not %d",
+                                                 info->id, (int) c->init_pid, (int) info->init_pid);
+                /* A new container reusing the id of one whose hang-up is not processed yet. */
+                log_info("container %s: init pid %d exited, replacing the record", c->id, (int) c->init_pid);
+                container_retire(c);
+                c = NULL;
+        }
+        if (!c) {
+                r = container_new(d, info, &c);
+                if (r < 0)
+                        return log_warning_errno(r, "container %s: cannot register init pid %d: %m", info->id,
+                                                 (int) info->init_pid);
+                list_add_tail(&d->registry.containers, &c->node);
+                d->registry.n_containers++;
+                created = true;
+        }
+        r = listener_new(c, listener_fd);
+        if (r < 0) {
+                if (created && list_empty(&c->listeners)) {
+                        container_unlink(c);
+                        container_free(c);
+                }
+                return log_warning_errno(r, "container %s: cannot poll listener: %m", info->id);
+        }
+        *ret = c;
+        return 0;
+}
+
+void registry_close_all(struct registry *reg)
+{
+        list_for_each_safe(pos, tmp, &reg->containers)
+                container_retire(list_entry(pos, struct container, node));
+}

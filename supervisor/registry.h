@@ -1,0 +1,73 @@
+/* Supervised containers and their listener fds. A container owns its listeners;
+ * each listener embeds its uv_poll_t and is freed from its close callback. A
+ * container is freed when its last listener is closed. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "common/list.h"
+#include "common/log.h"
+#include "supervisor/stats.h"
+
+struct daemon;
+struct policy;
+
+struct listener {
+        uv_poll_t poll;                 /* must stay first-class embedded: libuv holds &poll */
+        int fd;                         /* the seccomp listener, owned */
+        struct container *container;
+        struct list_node node;          /* in container->listeners */
+        struct list_node notifications; /* struct notification in flight on this fd */
+        bool closing;
+};
+
+struct container {
+        char *id;
+        pid_t init_pid;
+        int pidfd;                      /* of init_pid, taken at registration */
+        char *bundle;
+        char *policy_name;
+        const struct policy *policy;
+        uint64_t registered_usec;       /* monotonic */
+        struct stats_counters counters;
+        struct ratelimit log_rl;        /* per-notification log lines */
+        struct list_node listeners;     /* struct listener */
+        struct list_node node;          /* in registry.containers */
+        struct daemon *daemon;
+};
+
+struct registry {
+        struct list_node containers;
+        size_t n_containers;
+};
+
+void registry_init(struct registry *reg);
+
+/* The container with this id, or NULL. */
+struct container *registry_find(struct registry *reg, const char *id);
+
+struct container_info {
+        const char *id;
+        pid_t init_pid;
+        const char *bundle;
+        const char *policy_name;
+        const struct policy *policy;
+};
+
+/* Finds or creates the container record for |info| and adds |listener_fd| (taken
+ * over on success; on failure the caller still owns it) with a uv_poll on the
+ * daemon's loop. An existing record must have the same init pid (-EEXIST
+ * otherwise: a different container reusing an id). Returns 0 or -errno; logs. */
+int registry_add_listener(struct daemon *d, const struct container_info *info, int listener_fd,
+                          struct container **ret);
+
+/* Starts closing a listener (idempotent): fails its in-flight notifications
+ * quietly, stops polling, closes the fd in the close callback; the container goes
+ * with its last listener. */
+void listener_close(struct listener *l);
+
+/* Closes every listener of every container (shutdown). */
+void registry_close_all(struct registry *reg);

@@ -1,0 +1,501 @@
+/* seccompctl: asks a running seccompd over its control socket (one request line,
+ * one JSON document back) and prints the answer as aligned tables, or as the
+ * daemon's JSON with --json. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <libfyaml.h>
+
+#include "common/macro.h"
+
+#define DEFAULT_CONTROL "/run/seccompd/control.sock"
+#define REPLY_MAX (64U << 20)
+#define REPLY_TIMEOUT_SEC 10
+#define TABLE_MAX_COLUMNS 10
+
+static const char *arg_control = DEFAULT_CONTROL;
+static bool arg_json;
+static const char *arg_command;
+
+static void help(void)
+{
+        printf("Usage: seccompctl [OPTIONS] COMMAND\n"
+               "Show what a running seccompd is doing.\n\n"
+               "Commands:\n"
+               "  pending                 notifications being handled right now\n"
+               "  containers              supervised containers and their counters by verdict\n"
+               "  stats                   totals and latency percentiles\n"
+               "  ping                    check that the daemon answers\n\n"
+               "Options:\n"
+               "  -c, --control PATH      the daemon's control socket (default %s)\n"
+               "  -j, --json              print the daemon's JSON as is\n"
+               "  -h, --help              show this help\n"
+               "      --version           show the version\n",
+               DEFAULT_CONTROL);
+}
+
+/* ---- tables ---- */
+
+/* Rows of cells, row 0 the header; printed with columns padded to their widest cell. */
+struct table {
+        size_t n_columns, n_cells, alloc;
+        char **cells;
+        size_t widths[TABLE_MAX_COLUMNS];
+};
+
+static void table_done(struct table *t)
+{
+        for (size_t i = 0; i < t->n_cells; i++)
+                free(t->cells[i]);
+        free(t->cells);
+}
+
+/* Appends one cell, the next column of the current row. Bytes that are not
+ * printable ASCII become '?': the daemon escapes what it sends, but a terminal is
+ * not the place to find out that it did not. */
+static int table_add(struct table *t, const char *text)
+{
+        char *cell;
+        size_t len;
+
+        if (t->n_cells == t->alloc) {
+                size_t n = t->alloc ? t->alloc * 2 : 64;
+                char **cells = realloc(t->cells, n * sizeof(*cells));
+
+                if (!cells)
+                        return -ENOMEM;
+                t->cells = cells;
+                t->alloc = n;
+        }
+        cell = strdup(text ? text : "-");
+        if (!cell)
+                return -ENOMEM;
+        for (char *p = cell; *p; p++)
+                if ((unsigned char) *p < ' ' || (unsigned char) *p >= 0x7f)
+                        *p = '?';
+        len = strlen(cell);
+        if (len > t->widths[t->n_cells % t->n_columns])
+                t->widths[t->n_cells % t->n_columns] = len;
+        t->cells[t->n_cells++] = cell;
+        return 0;
+}
+
+static int table_add_row(struct table *t, const char *const *cells)
+{
+        for (size_t i = 0; i < t->n_columns; i++) {
+                int r = table_add(t, cells[i]);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void table_print(const struct table *t)
+{
+        for (size_t i = 0; i < t->n_cells; i++) {
+                size_t col = i % t->n_columns;
+
+                if (col + 1 == t->n_columns)
+                        printf("%s\n", t->cells[i]);
+                else
+                        printf("%-*s  ", (int) t->widths[col], t->cells[i]);
+        }
+}
+
+/* ---- reading the reply ---- */
+
+static void fy_document_destroyp(struct fy_document **d)
+{
+        if (*d)
+                fy_document_destroy(*d);
+}
+
+static const char *get(struct fy_node *map, const char *key)
+{
+        return map ? fy_node_mapping_lookup_scalar0_by_simple_key(map, key, FY_NT) : NULL;
+}
+
+static const char *str_or(const char *s, const char *fallback)
+{
+        return s ? s : fallback;
+}
+
+static uint64_t get_u64(struct fy_node *map, const char *key)
+{
+        const char *s = get(map, key);
+
+        return s ? strtoull(s, NULL, 10) : 0;
+}
+
+static struct fy_node *get_node(struct fy_node *map, const char *key)
+{
+        return map ? fy_node_mapping_lookup_by_string(map, key, FY_NT) : NULL;
+}
+
+static char *format_u64(char *buf, size_t size, uint64_t v)
+{
+        snprintf(buf, size, "%" PRIu64, v);
+        return buf;
+}
+
+/* 850us, 12.5ms, 3.2s, 5m07s, 2h03m. */
+static char *format_age(char *buf, size_t size, uint64_t us)
+{
+        if (us < 1000)
+                snprintf(buf, size, "%" PRIu64 "us", us);
+        else if (us < 1000000)
+                snprintf(buf, size, "%.1fms", (double) us / 1e3);
+        else if (us < 60000000)
+                snprintf(buf, size, "%.1fs", (double) us / 1e6);
+        else if (us < UINT64_C(3600000000))
+                snprintf(buf, size, "%" PRIu64 "m%02" PRIu64 "s", us / 60000000, us / 1000000 % 60);
+        else
+                snprintf(buf, size, "%" PRIu64 "h%02" PRIu64 "m", us / UINT64_C(3600000000), us / 60000000 % 60);
+        return buf;
+}
+
+/* mknod(at): "path type mode dev [dirfd=N]"; anything else: the raw args. */
+static void format_args(char *buf, size_t size, struct fy_node *notif)
+{
+        struct fy_node *dec = get_node(notif, "decoded"), *args = get_node(notif, "args"), *a;
+        const char *fd = get(dec, "dirfd");
+        void *iter = NULL;
+        size_t len = 0;
+
+        buf[0] = '\0';
+        if (dec) {
+                snprintf(buf, size, "%s %s %s %s%s%s", str_or(get(dec, "path"), "(unread)"),
+                         str_or(get(dec, "type"), "?"), str_or(get(dec, "mode"), "?"), str_or(get(dec, "dev"), "?"),
+                         fd ? " dirfd=" : "",
+                         !fd ? "" : strcmp(fd, "-100") == 0 ? "AT_FDCWD" : fd);
+                return;
+        }
+        while (args && (a = fy_node_sequence_iterate(args, &iter))) {
+                int n = snprintf(buf + len, size - len, "%s%s", len ? "," : "", str_or(fy_node_get_scalar0(a), "?"));
+
+                if (n < 0 || (size_t) n >= size - len)
+                        break;
+                len += (size_t) n;
+        }
+}
+
+static int print_pending(struct fy_node *root)
+{
+        static const char *const header[] = { "ID", "CONTAINER", "PID", "SYSCALL", "ARGS", "AGE", "STAGE" };
+        _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
+        struct fy_node *seq = get_node(root, "pending"), *n;
+        void *iter = NULL;
+        int r;
+
+        r = table_add_row(&t, header);
+        while (r == 0 && seq && (n = fy_node_sequence_iterate(seq, &iter))) {
+                char args[1024], age[32];
+                const char *row[] = {
+                        get(n, "id"),     get(n, "container"), get(n, "pid"),   get(n, "syscall"),
+                        args, format_age(age, sizeof(age), get_u64(n, "age_us")), get(n, "stage"),
+                };
+
+                format_args(args, sizeof(args), n);
+                r = table_add_row(&t, row);
+        }
+        if (r < 0)
+                return r;
+        table_print(&t);
+        return 0;
+}
+
+static int print_containers(struct fy_node *root)
+{
+        static const char *const header[] = { "ID",       "PID",   "POLICY",   "LISTENERS", "RECEIVED",
+                                              "CONTINUED", "ERRNO", "EMULATED", "FAILED",    "GONE" };
+        _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
+        struct fy_node *seq = get_node(root, "containers"), *n;
+        void *iter = NULL;
+        int r;
+
+        r = table_add_row(&t, header);
+        while (r == 0 && seq && (n = fy_node_sequence_iterate(seq, &iter))) {
+                struct fy_node *c = get_node(n, "counters");
+                char failed[24];
+                const char *row[] = {
+                        get(n, "id"),        get(n, "init_pid"), get(n, "policy"),   get(n, "listeners"),
+                        get(c, "received"),  get(c, "continued"), get(c, "errored"), get(c, "emulated"),
+                        format_u64(failed, sizeof(failed), get_u64(c, "emulate_failed") + get_u64(c, "read_failed")),
+                        get(c, "caller_gone"),
+                };
+
+                r = table_add_row(&t, row);
+        }
+        if (r < 0)
+                return r;
+        table_print(&t);
+        return 0;
+}
+
+static void print_value(const char *label, uint64_t v)
+{
+        char key[32];
+
+        snprintf(key, sizeof(key), "%s:", label);
+        printf("%-18s %" PRIu64 "\n", key, v);
+}
+
+static int print_stats(struct fy_node *root)
+{
+        static const char *const counters[][2] = {
+                { "received", "received" },
+                { "continued", "continued" },
+                { "errored", "errno" },
+                { "emulated", "emulated" },
+                { "emulate_failed", "emulate failed" },
+                { "injected", "injected" },
+                { "caller_gone", "caller gone" },
+                { "read_failed", "read failed" },
+        };
+        static const char *const latencies[] = { "min", "mean", "p50", "p90", "p99", "max" };
+        struct fy_node *totals = get_node(root, "totals"), *intake = get_node(root, "intake");
+        struct fy_node *lat = get_node(root, "latency_ns");
+        char age[32];
+
+        printf("%-18s %s\n", "uptime:", format_age(age, sizeof(age), get_u64(root, "uptime_us")));
+        print_value("containers", get_u64(root, "containers"));
+        print_value("pending", get_u64(root, "pending"));
+        for (size_t i = 0; i < ARRAY_SIZE(counters); i++)
+                print_value(counters[i][1], get_u64(totals, counters[i][0]));
+        print_value("intake accepted", get_u64(intake, "accepted"));
+        print_value("intake rejected", get_u64(intake, "rejected"));
+        print_value("latency count", get_u64(lat, "count"));
+        for (size_t i = 0; i < ARRAY_SIZE(latencies); i++) {
+                char key[32];
+
+                snprintf(key, sizeof(key), "latency %s:", latencies[i]);
+                printf("%-18s %.1f µs\n", key, (double) get_u64(lat, latencies[i]) / 1e3);
+        }
+        return 0;
+}
+
+static int print_ping(struct fy_node *root)
+{
+        printf("seccompd is running (pid %s)\n", str_or(get(root, "pid"), "?"));
+        return 0;
+}
+
+struct verb {
+        const char *name;
+        int (*print)(struct fy_node *root);
+};
+
+static const struct verb verbs[] = {
+        { "pending", print_pending },
+        { "containers", print_containers },
+        { "stats", print_stats },
+        { "ping", print_ping },
+};
+
+/* ---- talking to the daemon ---- */
+
+/* 0, or the -errno of socket/connect: -ENOENT and -ECONNREFUSED mean no daemon. */
+static int connect_control(const char *path, int *ret_fd)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct timeval tv = { .tv_sec = REPLY_TIMEOUT_SEC };
+        _cleanup_close_ int fd = -EBADF;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        memcpy(sa.sun_path, path, strlen(path));
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+                return -errno;
+        if (connect(fd, (const struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return -errno;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int send_all(int fd, const char *buf, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                buf += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
+/* Reads to EOF; the reply is NUL-terminated. -EAGAIN on timeout, -EFBIG past REPLY_MAX. */
+static int read_all(int fd, char **ret_buf, size_t *ret_len)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, alloc = 0;
+
+        for (;;) {
+                ssize_t n;
+
+                if (alloc - len < 4096) {
+                        char *p;
+
+                        if (alloc >= REPLY_MAX)
+                                return -EFBIG;
+                        alloc = alloc ? alloc * 2 : 16384;
+                        p = realloc(buf, alloc + 1);
+                        if (!p)
+                                return -ENOMEM;
+                        buf = p;
+                }
+                n = recv(fd, buf + len, alloc - len, 0);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                /* A daemon that answered without reading our request (busy, refused)
+                 * resets the connection after its reply: that reply still counts. */
+                if (n == 0 || (n < 0 && errno == ECONNRESET && len > 0))
+                        break;
+                if (n < 0)
+                        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+                len += (size_t) n;
+        }
+        buf[len] = '\0';
+        *ret_len = len;
+        *ret_buf = TAKE_PTR(buf);
+        return 0;
+}
+
+static int query(const char *path, const char *command, char **ret_buf, size_t *ret_len)
+{
+        _cleanup_close_ int fd = -EBADF;
+        char line[64];
+        int r;
+
+        r = connect_control(path, &fd);
+        if (r < 0)
+                return r;
+        snprintf(line, sizeof(line), "%s\n", command);
+        r = send_all(fd, line, strlen(line));
+        /* The daemon may answer before reading (refused, busy) and hang up. */
+        if (r < 0 && r != -EPIPE && r != -ECONNRESET)
+                return r;
+        return read_all(fd, ret_buf, ret_len);
+}
+
+static int print_reply(const struct verb *v, const char *buf, size_t len)
+{
+        static const struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_JSON_FORCE };
+        _cleanup_(fy_document_destroyp) struct fy_document *doc = NULL;
+        struct fy_node *root;
+        const char *error;
+
+        if (arg_json)
+                fwrite(buf, 1, len, stdout);
+        doc = fy_document_build_from_string(&cfg, buf, len);
+        root = doc ? fy_document_root(doc) : NULL;
+        if (!root || !fy_node_is_mapping(root)) {
+                fprintf(stderr, "seccompctl: the daemon's reply is not a JSON object\n");
+                return -EBADMSG;
+        }
+        error = get(root, "error");
+        if (error) {
+                if (!arg_json)
+                        fprintf(stderr, "seccompctl: %s: %s\n", v->name, error);
+                return -EREMOTEIO;
+        }
+        return arg_json ? 0 : v->print(root);
+}
+
+/* Explains a failed query in terms of what the operator should do. */
+static void explain(int r)
+{
+        if (r == -ENOENT || r == -ECONNREFUSED)
+                fprintf(stderr, "seccompctl: seccompd is not running (no control socket at %s)\n", arg_control);
+        else if (r == -EACCES || r == -EPERM)
+                fprintf(stderr, "seccompctl: permission denied on %s: the control socket is for root only\n",
+                        arg_control);
+        else if (r == -EAGAIN)
+                fprintf(stderr, "seccompctl: seccompd did not answer within %d s\n", REPLY_TIMEOUT_SEC);
+        else
+                fprintf(stderr, "seccompctl: cannot query seccompd at %s: %s\n", arg_control, strerror(-r));
+}
+
+/* 1 to run, 0 to exit successfully (help/version), -EINVAL on bad usage. */
+static int parse_argv(int argc, char **argv)
+{
+        enum { ARG_VERSION = 0x100 };
+        static const struct option options[] = {
+                { "control", required_argument, NULL, 'c' },
+                { "json", no_argument, NULL, 'j' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { 0 },
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "c:jh", options, NULL)) >= 0) {
+                switch (c) {
+                case 'c':
+                        arg_control = optarg;
+                        break;
+                case 'j':
+                        arg_json = true;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("seccompctl %s\n", SECCOMPD_VERSION);
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        }
+        if (optind + 1 != argc) {
+                fprintf(stderr, "seccompctl: expected one command (pending, containers, stats); see --help\n");
+                return -EINVAL;
+        }
+        arg_command = argv[optind];
+        return 1;
+}
+
+int main(int argc, char **argv)
+{
+        _cleanup_free_ char *reply = NULL;
+        const struct verb *verb = NULL;
+        size_t len = 0;
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
+        for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+                if (strcmp(verbs[i].name, arg_command) == 0)
+                        verb = &verbs[i];
+        if (!verb) {
+                fprintf(stderr, "seccompctl: unknown command \"%s\"; see --help\n", arg_command);
+                return 2;
+        }
+        r = query(arg_control, verb->name, &reply, &len);
+        if (r < 0) {
+                explain(r);
+                return 1;
+        }
+        r = print_reply(verb, reply, len);
+        if (r < 0 && r != -EREMOTEIO && r != -EBADMSG)
+                fprintf(stderr, "seccompctl: %s\n", strerror(-r));
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,213 @@
+/* sc-probe: makes one mknod-family call the way a container process would and
+ * prints "ok" or "errno=NAME" (exit 0); usage errors exit 2. Linked statically so
+ * it runs inside a bare busybox rootfs. Raw syscalls: the syscall the test names is
+ * the syscall made, whatever libc prefers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static void usage(void)
+{
+        fprintf(stderr,
+                "Usage: sc-probe [--umask OCT] [--chdir DIR] [--fsuid N] [--fsgid N] OP ...\n"
+                "  mknod PATH TYPE MAJ:MIN MODE          TYPE: c b p s f (regular) 0 (no type bits)\n"
+                "  mknodat DIR|-|fd:N PATH TYPE MAJ:MIN MODE\n"
+                "                                        DIR opened O_DIRECTORY, - is AT_FDCWD,\n"
+                "                                        fd:N passes N as it is\n"
+                "  straddle PATH TYPE MAJ:MIN MODE       mknod with PATH placed across a page boundary\n"
+                "  badpath unmapped|nonul|cliff          mknod on an unmapped pointer, a string with\n"
+                "                                        no NUL within 8 KiB, or one running into\n"
+                "                                        an unmapped page\n");
+        exit(2);
+}
+
+static void report(long r)
+{
+        if (r == 0) {
+                puts("ok");
+        } else {
+                const char *name = strerrorname_np(errno);
+
+                if (name)
+                        printf("errno=%s\n", name);
+                else
+                        printf("errno=%d\n", errno);
+        }
+        fflush(stdout);
+        exit(0);
+}
+
+static mode_t parse_type(const char *s)
+{
+        if (strcmp(s, "c") == 0)
+                return S_IFCHR;
+        if (strcmp(s, "b") == 0)
+                return S_IFBLK;
+        if (strcmp(s, "p") == 0)
+                return S_IFIFO;
+        if (strcmp(s, "s") == 0)
+                return S_IFSOCK;
+        if (strcmp(s, "f") == 0)
+                return S_IFREG;
+        if (strcmp(s, "0") == 0)
+                return 0;
+        usage();
+        return 0;
+}
+
+static dev_t parse_dev(const char *s)
+{
+        unsigned maj, min;
+        char tail;
+
+        if (sscanf(s, "%u:%u%c", &maj, &min, &tail) != 2)
+                usage();
+        return makedev(maj, min);
+}
+
+static unsigned long parse_num(const char *s, int base)
+{
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(s, &end, base);
+        if (errno || end == s || *end)
+                usage();
+        return v;
+}
+
+/* After setfsuid() to a non-root id the kernel drops the fs capabilities from the
+ * effective set (capabilities(7)); CAP_MKNOD alone comes back, so the call is that
+ * of a user who may make nodes but may not override permissions. */
+static void raise_mknod(void)
+{
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2];
+
+        if (syscall(SYS_capget, &h, d) < 0) {
+                perror("sc-probe: capget");
+                exit(2);
+        }
+        d[CAP_TO_INDEX(CAP_MKNOD)].effective |= CAP_TO_MASK(CAP_MKNOD);
+        if (syscall(SYS_capset, &h, d) < 0) {
+                perror("sc-probe: capset");
+                exit(2);
+        }
+}
+
+static void *map_pages(size_t n)
+{
+        void *p = mmap(NULL, n * (size_t) getpagesize(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        if (p == MAP_FAILED) {
+                perror("sc-probe: mmap");
+                exit(2);
+        }
+        return p;
+}
+
+static void badpath(const char *kind)
+{
+        size_t pg = (size_t) getpagesize();
+        mode_t mode = S_IFCHR | 0600;
+        dev_t dev = makedev(1, 3);
+        char *p = map_pages(3);
+
+        if (strcmp(kind, "unmapped") == 0) {
+                munmap(p, 3 * pg);
+                report(syscall(SYS_mknod, p + 16, mode, dev));
+        } else if (strcmp(kind, "nonul") == 0) {
+                /* 8 KiB without a NUL, well past PATH_MAX, then a terminated page. */
+                memset(p, 'a', 2 * pg);
+                p[2 * pg] = '\0';
+                report(syscall(SYS_mknod, p, mode, dev));
+        } else if (strcmp(kind, "cliff") == 0) {
+                /* 16 bytes without a NUL at the very end of the mapping. */
+                munmap(p + pg, 2 * pg);
+                memset(p + pg - 16, 'a', 16);
+                report(syscall(SYS_mknod, p + pg - 16, mode, dev));
+        }
+        usage();
+}
+
+static void straddle(const char *path, mode_t mode, dev_t dev)
+{
+        size_t pg = (size_t) getpagesize(), len = strlen(path) + 1;
+        char *p = map_pages(2), *s;
+
+        if (len < 2 || len > pg)
+                usage();
+        s = p + pg - len / 2; /* half on each page */
+        memcpy(s, path, len);
+        report(syscall(SYS_mknod, s, mode, dev));
+}
+
+int main(int argc, char **argv)
+{
+        int i = 1, uid = -1, gid = -1;
+
+        for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
+                if (strcmp(argv[i], "--umask") == 0)
+                        umask((mode_t) parse_num(argv[i + 1], 8));
+                else if (strcmp(argv[i], "--chdir") == 0) {
+                        if (chdir(argv[i + 1]) < 0) {
+                                perror("sc-probe: chdir");
+                                return 2;
+                        }
+                } else if (strcmp(argv[i], "--fsuid") == 0)
+                        uid = (int) parse_num(argv[i + 1], 10);
+                else if (strcmp(argv[i], "--fsgid") == 0)
+                        gid = (int) parse_num(argv[i + 1], 10);
+                else
+                        usage();
+        }
+        /* setfsuid() returns the previous id and cannot report failure directly. */
+        if (gid >= 0 && (setfsgid((gid_t) gid), setfsgid((gid_t) -1)) != gid) {
+                fprintf(stderr, "sc-probe: setfsgid %d failed\n", gid);
+                return 2;
+        }
+        if (uid >= 0) {
+                if ((setfsuid((uid_t) uid), setfsuid((uid_t) -1)) != uid) {
+                        fprintf(stderr, "sc-probe: setfsuid %d failed\n", uid);
+                        return 2;
+                }
+                raise_mknod();
+        }
+        if (i >= argc)
+                usage();
+
+        argv += i;
+        argc -= i;
+        if (strcmp(argv[0], "mknod") == 0 && argc == 5)
+                report(syscall(SYS_mknod, argv[1], parse_type(argv[2]) | parse_num(argv[4], 8), parse_dev(argv[3])));
+        if (strcmp(argv[0], "mknodat") == 0 && argc == 6) {
+                int dfd = AT_FDCWD;
+
+                if (strncmp(argv[1], "fd:", 3) == 0) {
+                        dfd = (int) parse_num(argv[1] + 3, 10);
+                } else if (strcmp(argv[1], "-") != 0) {
+                        dfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (dfd < 0) {
+                                perror("sc-probe: open dir");
+                                return 2;
+                        }
+                }
+                report(syscall(SYS_mknodat, dfd, argv[2], parse_type(argv[3]) | parse_num(argv[5], 8),
+                               parse_dev(argv[4])));
+        }
+        if (strcmp(argv[0], "straddle") == 0 && argc == 5)
+                straddle(argv[1], parse_type(argv[2]) | (mode_t) parse_num(argv[4], 8), parse_dev(argv[3]));
+        if (strcmp(argv[0], "badpath") == 0 && argc == 2)
+                badpath(argv[1]);
+        usage();
+}
