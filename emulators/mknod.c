@@ -296,3 +296,17 @@ int mknod_emulate(const struct request *req, const struct target *t)
                 return r;
         return create_node(parent_fd, name, req, &creds, gid);
 }
+
+bool mknod_params_allow(const struct mknod_params *p, const struct request *req)
+{
+        if (p->n_devices == 0 || !(S_ISCHR(req->mode) || S_ISBLK(req->mode)))
+                return true;
+        for (size_t i = 0; i < p->n_devices; i++) {
+                const struct policy_dev *d = &p->devices[i];
+
+                if ((d->major == POLICY_ANY || d->major == req->dev_major) &&
+                    (d->minor == POLICY_ANY || d->minor == req->dev_minor))
+                        return true;
+        }
+        return false;
+}

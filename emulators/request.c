@@ -1,10 +1,12 @@
 /* Turns a raw seccomp_notif into a struct request. */
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 
 #include "emulators/request.h"
 #include "emulators/target.h"
+#include "policy/schema.h"
 
 static void decode_mknod(struct request *req, int dirfd, uint64_t path, uint64_t mode, uint64_t dev)
 {
@@ -24,9 +26,12 @@ void request_decode(struct request *ret, const struct syscall_table *t, const st
 
         ret->notif = *n;
         ret->sysid = syscall_table_lookup(t, n->data.arch, n->data.nr);
+        ret->name = syscall_table_name(t, n->data.arch, n->data.nr);
+        ret->schema = syscall_table_schema(t, n->data.arch, n->data.nr);
         ret->dirfd = AT_FDCWD;
         ret->path_addr = 0;
         ret->path = NULL;
+        memset(ret->strs, 0, sizeof(ret->strs));
 
         switch (ret->sysid) {
         case SYSID_MKNOD:
@@ -42,13 +47,49 @@ void request_decode(struct request *ret, const struct syscall_table *t, const st
 
 int request_read_args(struct request *req)
 {
+        size_t used = 0;
         int r;
 
-        if (req->sysid != SYSID_MKNOD && req->sysid != SYSID_MKNODAT)
-                return 0;
-        r = target_read_string((pid_t) req->notif.pid, req->path_addr, req->path_buf, sizeof(req->path_buf));
-        if (r < 0)
-                return r;
-        req->path = req->path_buf;
+        for (size_t i = 0; req->schema && i < req->schema->n_args; i++) {
+                const struct arg_schema *a = &req->schema->args[i];
+                uint64_t addr = req->notif.data.args[a->index];
+
+                if (a->kind != ARG_PATH && a->kind != ARG_STRING)
+                        continue;
+                if (addr == 0 || used >= REQUEST_MAX_STRS)
+                        continue;
+                r = target_read_string((pid_t) req->notif.pid, addr, req->str_buf[used], PATH_MAX);
+                if (r < 0)
+                        return r;
+                req->strs[a->index] = req->str_buf[used++];
+        }
+        if (req->sysid == SYSID_MKNOD || req->sysid == SYSID_MKNODAT) {
+                /* mknod(NULL, ...) fails EFAULT in the kernel too. */
+                req->path = req->strs[req->sysid == SYSID_MKNOD ? 0 : 1];
+                if (!req->path)
+                        return -EFAULT;
+        }
         return 0;
+}
+
+bool request_has_relative_path(const struct request *req)
+{
+        for (size_t i = 0; req->schema && i < req->schema->n_args; i++) {
+                const struct arg_schema *a = &req->schema->args[i];
+
+                if (a->kind == ARG_PATH && req->strs[a->index] && req->strs[a->index][0] != '/')
+                        return true;
+        }
+        return false;
+}
+
+int request_path_dirfd(const struct request *req)
+{
+        for (size_t i = 0; req->schema && i < req->schema->n_args; i++) {
+                const struct arg_schema *a = &req->schema->args[i];
+
+                if (a->kind == ARG_FD && strcmp(a->name, "dirfd") == 0)
+                        return (int) req->notif.data.args[a->index];
+        }
+        return AT_FDCWD;
 }

@@ -7,8 +7,11 @@
 
 #include "common/macro.h"
 #include "emulators/syscalls.h"
+#include "policy/schema.h"
 
 #define MAX_ARCHES 4
+/* Numbers cached per arch, from the arch's base (x32 sets bit 30). */
+#define MAX_NR 1024
 
 static const char *const sysid_names[_SYSID_MAX] = {
         [SYSID_MKNOD] = "mknod",
@@ -18,6 +21,9 @@ static const char *const sysid_names[_SYSID_MAX] = {
 struct arch_numbers {
         uint32_t arch;
         int nr[_SYSID_MAX];
+        int base;
+        char *names[MAX_NR];
+        const struct syscall_schema *schemas[MAX_NR];
 };
 
 struct syscall_table {
@@ -40,6 +46,19 @@ int sysid_from_string(const char *name)
         return -EINVAL;
 }
 
+static int arch_base(uint32_t arch)
+{
+        return arch == SCMP_ARCH_X32 ? 0x40000000 : 0;
+}
+
+static void cache_names(struct arch_numbers *a)
+{
+        for (int i = 0; i < MAX_NR; i++) {
+                a->names[i] = seccomp_syscall_resolve_num_arch(a->arch, a->base + i);
+                a->schemas[i] = a->names[i] ? schema_lookup(a->names[i]) : NULL;
+        }
+}
+
 static void add_arch(struct syscall_table *t, uint32_t arch)
 {
         struct arch_numbers *a;
@@ -51,6 +70,8 @@ static void add_arch(struct syscall_table *t, uint32_t arch)
                         return;
         a = &t->arches[t->n_arches++];
         a->arch = arch;
+        a->base = arch_base(arch);
+        cache_names(a);
         for (int i = 0; i < _SYSID_MAX; i++)
                 a->nr[i] = i == SYSID_UNKNOWN ? __NR_SCMP_ERROR
                                               : seccomp_syscall_resolve_name_arch(arch, sysid_names[i]);
@@ -76,8 +97,44 @@ int syscall_table_new(struct syscall_table **ret)
 
 struct syscall_table *syscall_table_free(struct syscall_table *t)
 {
+        if (!t)
+                return NULL;
+        for (size_t i = 0; i < t->n_arches; i++)
+                for (int k = 0; k < MAX_NR; k++)
+                        free(t->arches[i].names[k]);
         free(t);
         return NULL;
+}
+
+static const struct arch_numbers *find_arch(const struct syscall_table *t, uint32_t arch, int nr, int *ret_index)
+{
+        for (size_t i = 0; i < t->n_arches; i++) {
+                const struct arch_numbers *a = &t->arches[i];
+
+                if (a->arch != arch)
+                        continue;
+                if (nr < a->base || nr - a->base >= MAX_NR)
+                        return NULL;
+                *ret_index = nr - a->base;
+                return a;
+        }
+        return NULL;
+}
+
+const char *syscall_table_name(const struct syscall_table *t, uint32_t arch, int nr)
+{
+        int i;
+        const struct arch_numbers *a = find_arch(t, arch, nr, &i);
+
+        return a ? a->names[i] : NULL;
+}
+
+const struct syscall_schema *syscall_table_schema(const struct syscall_table *t, uint32_t arch, int nr)
+{
+        int i;
+        const struct arch_numbers *a = find_arch(t, arch, nr, &i);
+
+        return a ? a->schemas[i] : NULL;
 }
 
 enum sysid syscall_table_lookup(const struct syscall_table *t, uint32_t arch, int nr)

@@ -21,6 +21,12 @@ struct syscall_table *syscall_table_free(struct syscall_table *t);
 /* SYSID_UNKNOWN for a syscall or arch the table does not know. */
 enum sysid syscall_table_lookup(const struct syscall_table *t, uint32_t arch, int nr);
 
+/* The libseccomp name of (arch, nr), cached at start; NULL when unknown. */
+const char *syscall_table_name(const struct syscall_table *t, uint32_t arch, int nr);
+
+/* The policy schema of (arch, nr) (policy/schema.h), cached; NULL when none. */
+const struct syscall_schema *syscall_table_schema(const struct syscall_table *t, uint32_t arch, int nr);
+
 /* "mknod", ...; NULL for SYSID_UNKNOWN or out of range. */
 const char *sysid_to_string(enum sysid id);
 /* The id for a name, or -EINVAL. */

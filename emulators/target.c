@@ -15,7 +15,9 @@
 
 #include "common/macro.h"
 #include "emulators/notify.h"
+#include "emulators/idmap.h"
 #include "emulators/target.h"
+#include "policy/policy.h"
 
 #define STATUS_MAX 16384 /* /proc/<pid>/status is ~1.5 KiB; Groups is capped by TARGET_MAX_GROUPS anyway */
 #define DELETED_SUFFIX " (deleted)"
@@ -399,4 +401,96 @@ int target_read_idmap_text(const struct target *t, const char *which, char *buf,
         if (strcmp(which, "uid_map") != 0 && strcmp(which, "gid_map") != 0)
                 return -EINVAL;
         return read_proc_file(t->proc_fd, which, buf, size);
+}
+
+/* "CapEff:\t000001ffffffffff": 64 bits in hex. */
+static int parse_cap_eff(const char *text, uint64_t *ret)
+{
+        const char *p = status_field(text, "CapEff");
+        uint64_t v = 0;
+        int digits = 0;
+
+        if (!p)
+                return -EIO;
+        while (*p == ' ' || *p == '\t')
+                p++;
+        for (; digits < 16; p++, digits++) {
+                int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+
+                if (d < 0)
+                        break;
+                v = v << 4 | (uint64_t) d;
+        }
+        if (digits == 0)
+                return -EIO;
+        *ret = v;
+        return 0;
+}
+
+/* "Uid:\treal\teffective\tsaved\tfs": the second number. */
+static int parse_effective_id(const char *text, const char *key, uint32_t *ret)
+{
+        const char *p = status_field(text, key);
+        unsigned long v = 0;
+
+        if (!p)
+                return -EIO;
+        for (int i = 0; i < 2; i++)
+                if (parse_uint(&p, 10, &v) < 0)
+                        return -EIO;
+        *ret = (uint32_t) v;
+        return 0;
+}
+
+static int in_other_userns(const struct target *t, bool *ret)
+{
+        struct stat theirs, ours;
+
+        if (fstatat(t->proc_fd, "ns/user", &theirs, 0) < 0)
+                return -errno;
+        if (stat("/proc/self/ns/user", &ours) < 0)
+                return -errno;
+        *ret = theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev;
+        return 0;
+}
+
+/* A host id as the caller's namespace sees it; unmapped ids read as the overflow id. */
+static uint32_t id_inside(const struct target *t, const char *which, uint32_t outer)
+{
+        _cleanup_free_ char *text = malloc(STATUS_MAX);
+        _cleanup_free_ struct idmap *map = malloc(sizeof(*map));
+        uint32_t inner;
+        int r;
+
+        if (!text || !map)
+                return 65534;
+        r = read_proc_file(t->proc_fd, which, text, STATUS_MAX);
+        if (r < 0 || idmap_parse(text, strlen(text), map) < 0 || idmap_to_inner(map, outer, &inner) < 0)
+                return 65534;
+        return inner;
+}
+
+int target_read_caller(const struct target *t, struct policy_caller *ret)
+{
+        _cleanup_free_ char *text = malloc(STATUS_MAX);
+        struct policy_caller c = {};
+        int r;
+
+        if (!text)
+                return -ENOMEM;
+        r = read_proc_file(t->proc_fd, "status", text, STATUS_MAX);
+        if (r < 0)
+                return r;
+        if (parse_effective_id(text, "Uid", &c.uid) < 0 || parse_effective_id(text, "Gid", &c.gid) < 0 ||
+            parse_cap_eff(text, &c.cap_effective) < 0)
+                return -EIO;
+        r = in_other_userns(t, &c.userns);
+        if (r < 0)
+                return r;
+        if (c.userns) {
+                c.uid = id_inside(t, "uid_map", c.uid);
+                c.gid = id_inside(t, "gid_map", c.gid);
+        }
+        *ret = c;
+        return 0;
 }

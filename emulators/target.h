@@ -66,6 +66,13 @@ int target_read_creds(const struct target *t, struct target_creds *ret);
  * namespace), via libcap. 1, 0, or -errno. */
 int target_has_cap(const struct target *t, int cap);
 
+struct policy_caller;
+
+/* The caller as policy sees it: effective uid/gid in its own user namespace,
+ * effective capabilities, whether it is in a user namespace other than ours.
+ * 0 or -errno (-EIO on a malformed status file). */
+int target_read_caller(const struct target *t, struct policy_caller *ret);
+
 /* Reads the caller's /proc/<pid>/uid_map or gid_map text (which: "uid_map" or
  * "gid_map") into buf, NUL-terminated; returns length or -errno. */
 int target_read_idmap_text(const struct target *t, const char *which, char *buf, size_t size);

@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,11 +22,14 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "emulators/syscalls.h"
+#include "policy/schema.h"
 #include "policy/verdict.h"
 #include "supervisor/control.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
+#include "supervisor/policy_store.h"
 #include "supervisor/registry.h"
+#include "supervisor/reload.h"
 #include "supervisor/stats.h"
 
 #define CONTROL_BACKLOG 16
@@ -194,13 +198,36 @@ static const char *file_type_name(uint32_t mode)
         return name ? name : "invalid";
 }
 
+static size_t n_strings(const struct request *req)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < ARRAY_SIZE(req->strs); i++)
+                n += req->strs[i] != NULL;
+        return n;
+}
+
+/* String args the schema names, as read from the caller (NULL pointers skipped). */
+static void put_strings(struct reply *r, struct fy_node *m, const struct request *req)
+{
+        for (size_t i = 0; req->schema && i < req->schema->n_args; i++) {
+                const struct arg_schema *a = &req->schema->args[i];
+
+                if ((a->kind == ARG_PATH || a->kind == ARG_STRING) && req->strs[a->index])
+                        put_str(r, m, a->name, req->strs[a->index]);
+        }
+}
+
 /* The typed fields of a decoded request; nothing for a syscall without decoder. */
 static void put_decoded(struct reply *r, struct fy_node *parent, const struct request *req)
 {
         struct fy_node *m;
 
-        if (req->sysid != SYSID_MKNOD && req->sysid != SYSID_MKNODAT)
+        if (req->sysid != SYSID_MKNOD && req->sysid != SYSID_MKNODAT) {
+                if (req->schema && n_strings(req) > 0)
+                        put_strings(r, put_map(r, parent, "decoded"), req);
                 return;
+        }
         m = put_map(r, parent, "decoded");
         if (req->sysid == SYSID_MKNODAT)
                 put_i64(r, m, "dirfd", req->dirfd);
@@ -216,7 +243,7 @@ static void put_notification(struct reply *r, struct fy_node *seq, const struct 
         const struct seccomp_notif *sn = &n->req.notif;
         const struct container *ct = n->listener ? n->listener->container : NULL;
         struct fy_node *m = put_map(r, seq, NULL), *args;
-        char name[64];
+        char name[64], vbuf[PATH_MAX + 16];
 
         put_strf(r, m, "id", "%016" PRIx64, (uint64_t) sn->id); /* as the daemon logs it */
         put_str(r, m, "container", ct ? ct->id : NULL);
@@ -229,7 +256,7 @@ static void put_notification(struct reply *r, struct fy_node *seq, const struct 
         put_u64(r, m, "age_us", now > n->start_nsec ? (now - n->start_nsec) / 1000 : 0);
         put_str(r, m, "stage", notif_stage_to_string(n->stage));
         if (n->stage >= NOTIF_STAGE_EVALUATED && n->stage < _NOTIF_STAGE_MAX)
-                put_str(r, m, "verdict", verdict_kind_to_string(n->verdict.kind));
+                put_str(r, m, "verdict", verdict_format(&n->verdict, vbuf, sizeof(vbuf)));
 }
 
 static void build_pending(struct reply *r, struct fy_node *root, struct daemon *d)
@@ -244,6 +271,7 @@ static void build_pending(struct reply *r, struct fy_node *root, struct daemon *
 static void put_container(struct reply *r, struct fy_node *seq, const struct container *ct, uint64_t now)
 {
         struct fy_node *m = put_map(r, seq, NULL);
+        const struct policy_version *current;
         uint64_t listeners = 0, pending = 0;
 
         list_for_each(pos, &ct->listeners) {
@@ -258,6 +286,9 @@ static void put_container(struct reply *r, struct fy_node *seq, const struct con
         put_i64(r, m, "init_pid", ct->init_pid);
         put_str(r, m, "bundle", ct->bundle);
         put_str(r, m, "policy", ct->policy_name);
+        put_u64(r, m, "policy_version", ct->policy_version->version);
+        current = policy_store_peek(ct->daemon->policies, ct->policy_name);
+        put_u64(r, m, "policy_current_version", current ? current->version : 0);
         put_u64(r, m, "listeners", listeners);
         put_u64(r, m, "pending", pending);
         put_u64(r, m, "age_us", now > ct->registered_usec ? now - ct->registered_usec : 0);
@@ -296,6 +327,48 @@ static void build_stats(struct reply *r, struct fy_node *root, struct daemon *d)
         put_u64(r, m, "max", h->max_ns);
 }
 
+static void put_policy(struct reply *r, struct fy_node *seq, const struct policy_version *v)
+{
+        struct fy_node *m = put_map(r, seq, NULL);
+
+        put_str(r, m, "name", v->policy->name);
+        put_u64(r, m, "version", v->version);
+        put_str(r, m, "file", v->policy->file);
+        put_str(r, m, "description", v->policy->description);
+        put_u64(r, m, "rules", v->policy->n_rules);
+        /* The store holds one reference; the rest are containers using this version. */
+        put_u64(r, m, "containers", v->refs - 1);
+}
+
+static void build_policies(struct reply *r, struct fy_node *root, struct daemon *d)
+{
+        struct fy_node *seq;
+
+        put_str(r, root, "dir", d->policies->dir);
+        seq = put_seq(r, root, "policies");
+        for (size_t i = 0; i < d->policies->n; i++)
+                put_policy(r, seq, d->policies->current[i]);
+}
+
+static void build_reload(struct reply *r, struct fy_node *root, struct daemon *d)
+{
+        struct policy_reload_report rep;
+        int ret = daemon_reload_policies(d, &rep);
+
+        if (ret < 0 && ret != -EINVAL) {
+                put_strf(r, root, "error", "cannot read %s: %s", d->policies->dir, strerror(-ret));
+                policy_reload_report_clear(&rep);
+                return;
+        }
+        put_u64(r, root, "loaded", rep.loaded);
+        put_u64(r, root, "unchanged", rep.unchanged);
+        put_u64(r, root, "failed", rep.failed);
+        put_u64(r, root, "removed", rep.removed);
+        put_str(r, root, "messages", rep.messages ? rep.messages : "");
+        build_policies(r, root, d);
+        policy_reload_report_clear(&rep);
+}
+
 static void build_ping(struct reply *r, struct fy_node *root, struct daemon *d)
 {
         (void) d;
@@ -313,6 +386,8 @@ static const struct command commands[] = {
         { "pending", build_pending },
         { "containers", build_containers },
         { "stats", build_stats },
+        { "policies", build_policies },
+        { "reload", build_reload },
 };
 
 static void build_error(struct reply *r, struct fy_node *root, const char *message)

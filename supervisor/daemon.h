@@ -13,18 +13,21 @@
 struct syscall_table;
 struct intake_oci;
 struct control;
+struct policy_store;
 
 struct daemon_options {
         const char *socket_path;     /* OCI listenerPath socket */
         const char *control_path;    /* seccompctl socket */
+        const char *policy_dir;      /* *.yaml policies; NULL: POLICY_DIR_DEFAULT */
         unsigned debug_hold_ms;      /* test-only: hold emulations this long before acting */
 };
 
 struct daemon {
         uv_loop_t loop;
-        uv_signal_t sigterm, sigint;
+        uv_signal_t sigterm, sigint, sighup;
         struct daemon_options opt;
         struct syscall_table *syscalls;
+        struct policy_store *policies;
         struct registry registry;
         struct list_node pending;    /* struct notification in flight, oldest first */
         size_t n_pending;

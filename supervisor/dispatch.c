@@ -2,11 +2,14 @@
  * ID_VALID, policy verdict, act, answer, count. Runs on the loop; the only wait
  * is the test-only hold timer. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "common/macro.h"
 #include "emulators/mknod.h"
 #include "emulators/notify.h"
 #include "emulators/target.h"
@@ -14,10 +17,17 @@
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 
-typedef int (*emulator_fn)(const struct request *req, const struct target *t);
+typedef int (*emulator_fn)(const struct request *req, const union handler_params *p, const struct target *t);
+
+static int emulate_mknod(const struct request *req, const union handler_params *p, const struct target *t)
+{
+        if (p && !mknod_params_allow(&p->mknod, req))
+                return -EPERM;
+        return mknod_emulate(req, t);
+}
 
 static const emulator_fn emulators[_EMULATOR_MAX] = {
-        [EMULATOR_MKNOD] = mknod_emulate,
+        [EMULATOR_MKNOD] = emulate_mknod,
 };
 
 const char *notif_stage_to_string(enum notif_stage s)
@@ -132,7 +142,7 @@ static void emulate(struct notification *n)
                 return;
         }
         if (r >= 0)
-                r = fn(&n->req, &t);
+                r = fn(&n->req, n->verdict.params, &t);
         target_close(&t);
         if (r < 0) {
                 log_notification(n, "emulation failed", r);
@@ -141,6 +151,48 @@ static void emulate(struct notification *n)
         }
         log_notification(n, "emulated", 0);
         finish(n, 0, 0, offsetof(struct stats_counters, emulated));
+}
+
+/* inject: open the policy's host file and make it the call's result in the caller
+ * (ADDFD with SEND answers the call with the new fd number in one step). */
+static void inject(struct notification *n)
+{
+        const struct inject_params *ip = n->verdict.params ? &n->verdict.params->inject : NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        n->stage = NOTIF_STAGE_EMULATING;
+        if (!ip || !ip->path) {
+                log_notification(n, "inject without a path", -EINVAL);
+                finish(n, EPERM, 0, offsetof(struct stats_counters, emulate_failed));
+                return;
+        }
+        /* O_NONBLOCK so a FIFO without writer cannot stall the loop; cleared after. */
+        fd = open(ip->path, ip->open_flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd >= 0 && !(ip->open_flags & O_NONBLOCK) && fcntl(fd, F_SETFL, ip->open_flags & ~O_NONBLOCK) < 0)
+                fd = safe_close(fd);
+        if (fd < 0) {
+                r = -errno;
+                log_notification(n, "inject: cannot open the file", r);
+                finish(n, -r, 0, offsetof(struct stats_counters, emulate_failed));
+                return;
+        }
+        n->stage = NOTIF_STAGE_ANSWERING;
+        r = notify_addfd(n->listener->fd, n->req.notif.id, fd, (uint32_t) ip->fd_flags, SECCOMP_ADDFD_FLAG_SEND);
+        if (r == -ENOENT) {
+                drop(n);
+                return;
+        }
+        if (r < 0) {
+                /* EMFILE and the like: the caller's table is full; tell it so. */
+                log_notification(n, "inject: ADDFD failed", r);
+                finish(n, -r, 0, offsetof(struct stats_counters, emulate_failed));
+                return;
+        }
+        count(&daemon_of(n)->totals, &n->listener->container->counters, offsetof(struct stats_counters, injected));
+        latency_hist_add(&daemon_of(n)->latency, now_nsec() - n->start_nsec);
+        notification_unlink(n);
+        notification_release(n);
 }
 
 static void act(struct notification *n)
@@ -154,6 +206,9 @@ static void act(struct notification *n)
                 return;
         case VERDICT_EMULATE:
                 emulate(n);
+                return;
+        case VERDICT_INJECT:
+                inject(n);
                 return;
         default:
                 log_notification(n, "invalid verdict", -EINVAL);
@@ -180,6 +235,57 @@ static void hold(struct notification *n, unsigned ms)
         uv_timer_start(&n->hold_timer, on_hold_timer, ms, 0);
 }
 
+/* What the policy needs beyond the args: the caller's ids and capabilities, and
+ * the base directory of relative paths. Read only when the policy uses them. */
+struct context {
+        struct policy_caller caller;
+        char cwd[PATH_MAX];
+};
+
+static int read_context(struct notification *n, const struct policy *p, struct policy_call *call,
+                        struct context *ctx)
+{
+        struct target t = TARGET_NULL;
+        bool caller = p->needs & POLICY_NEEDS_CALLER;
+        bool cwd = (p->needs & POLICY_NEEDS_STRINGS) && request_has_relative_path(&n->req);
+        int r;
+
+        if (!caller && !cwd)
+                return 0;
+        r = target_open(&t, n->listener->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
+        if (r >= 0 && caller) {
+                r = target_read_caller(&t, &ctx->caller);
+                if (r >= 0)
+                        call->caller = &ctx->caller;
+        }
+        if (r >= 0 && cwd) {
+                /* A cwd outside the caller's root has no name there: globs see the path as given. */
+                if (target_dir_path(&t, request_path_dirfd(&n->req), ctx->cwd, sizeof(ctx->cwd)) >= 0)
+                        call->cwd = ctx->cwd;
+        }
+        target_close(&t);
+        return r;
+}
+
+/* Step 5: the policy the container started with decides. */
+static int evaluate(struct notification *n)
+{
+        const struct policy *p = n->listener->container->policy;
+        struct context ctx;
+        struct policy_call call = {
+                .syscall = n->req.name,
+        };
+        int r;
+
+        memcpy(call.args, n->req.notif.data.args, sizeof(call.args));
+        memcpy(call.strs, n->req.strs, sizeof(call.strs));
+        r = read_context(n, p, &call, &ctx);
+        if (r < 0)
+                return r;
+        policy_evaluate(p, &call, &n->verdict);
+        return 0;
+}
+
 /* Steps 3-5: read pointer args, confirm the caller, decide. */
 static void process(struct notification *n)
 {
@@ -202,9 +308,18 @@ static void process(struct notification *n)
                 finish(n, -r, 0, offsetof(struct stats_counters, read_failed));
                 return;
         }
-        policy_evaluate(n->listener->container->policy, &n->req, &n->verdict);
+        r = evaluate(n);
+        if (r == -ENOENT || r == -ESRCH) {
+                drop(n);
+                return;
+        }
+        if (r < 0) {
+                log_notification(n, "cannot read the caller's credentials", r);
+                finish(n, EPERM, 0, offsetof(struct stats_counters, read_failed));
+                return;
+        }
         n->stage = NOTIF_STAGE_EVALUATED;
-        if (n->verdict.kind == VERDICT_EMULATE && d->opt.debug_hold_ms > 0) {
+        if ((n->verdict.kind == VERDICT_EMULATE || n->verdict.kind == VERDICT_INJECT) && d->opt.debug_hold_ms > 0) {
                 hold(n, d->opt.debug_hold_ms);
                 return;
         }

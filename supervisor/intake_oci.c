@@ -13,6 +13,7 @@
 #include "emulators/notify.h"
 #include "policy/policy.h"
 #include "supervisor/daemon.h"
+#include "supervisor/policy_store.h"
 #include "supervisor/intake_oci.h"
 #include "supervisor/oci_state.h"
 
@@ -53,8 +54,8 @@ static int fail(char *errbuf, size_t errlen, int r, const char *msg)
         return r;
 }
 
-static int select_policy(const struct oci_state *s, const struct policy **ret_policy, char *name, size_t size,
-                         char *errbuf, size_t errlen)
+static int select_policy(struct daemon *d, const struct oci_state *s, struct policy_version **ret_policy,
+                         char *name, size_t size, char *errbuf, size_t errlen)
 {
         const char *annotated = oci_state_annotation(s, POLICY_ANNOTATION);
         int r = oci_state_metadata_get(s, "policy", name, size);
@@ -67,12 +68,11 @@ static int select_policy(const struct oci_state *s, const struct policy **ret_po
                 else
                         snprintf(name, size, "default");
         }
-        /* Policy files come with the policy issue; until then "default" is the only one. */
-        if (strcmp(name, policy_builtin_default()->name) != 0) {
-                snprintf(errbuf, errlen, "unknown policy \"%s\"", name);
+        *ret_policy = policy_store_get(d->policies, name);
+        if (!*ret_policy) {
+                snprintf(errbuf, errlen, "unknown policy \"%s\" (not in %s)", name, d->policies->dir);
                 return -ENOENT;
         }
-        *ret_policy = policy_builtin_default();
         return 0;
 }
 
@@ -99,7 +99,7 @@ static int check_pid_alive(pid_t pid, char *errbuf, size_t errlen)
 int intake_oci_register(struct daemon *d, const struct oci_state *s, int *fds, size_t n_fds, char *errbuf,
                         size_t errlen)
 {
-        const struct policy *policy = NULL;
+        struct policy_version *policy = NULL;
         struct container_info info = { 0 };
         struct container *c;
         char policy_name[256];
@@ -124,10 +124,10 @@ int intake_oci_register(struct daemon *d, const struct oci_state *s, int *fds, s
         r = check_pid_alive(info.init_pid, errbuf, errlen);
         if (r < 0)
                 goto out;
-        r = select_policy(s, &policy, policy_name, sizeof(policy_name), errbuf, errlen);
+        r = select_policy(d, s, &policy, policy_name, sizeof(policy_name), errbuf, errlen);
         if (r < 0)
                 goto out;
-        info.policy = policy;
+        info.policy_version = policy;
         info.policy_name = policy_name;
         r = registry_add_listener(d, &info, fds[idx], &c);
         if (r < 0) {
@@ -135,9 +135,10 @@ int intake_oci_register(struct daemon *d, const struct oci_state *s, int *fds, s
                 goto out;
         }
         fds[idx] = -EBADF; /* the registry owns it now */
-        log_info("container %s: registered listener (init pid %d, status %s, policy %s)", s->id,
-                 (int) info.init_pid, s->status ? s->status : "?", policy_name);
+        log_info("container %s: registered listener (init pid %d, status %s, policy %s v%u)", s->id,
+                 (int) info.init_pid, s->status ? s->status : "?", policy_name, c->policy_version->version);
 out:
+        policy_version_unref(policy);
         close_fds(fds, n_fds);
         return r;
 }

@@ -1,5 +1,6 @@
 /* seccompd: the supervisor daemon. Parses options, builds the daemon state, runs
- * the loop until SIGTERM/SIGINT, then closes every handle and exits. */
+ * the loop until SIGTERM/SIGINT (SIGHUP reloads policies), then closes every
+ * handle and exits. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -13,13 +14,11 @@
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/intake_oci.h"
+#include "supervisor/policy_store.h"
+#include "supervisor/reload.h"
 
 #define DEFAULT_SOCKET "/run/seccompd/seccompd.sock"
 #define DEFAULT_CONTROL "/run/seccompd/control.sock"
-
-static const char *arg_socket = DEFAULT_SOCKET;
-static const char *arg_control = DEFAULT_CONTROL;
-static unsigned arg_debug_hold_ms;
 
 static void help(void)
 {
@@ -27,11 +26,12 @@ static void help(void)
                "Supervise container syscalls trapped with SECCOMP_RET_USER_NOTIF.\n\n"
                "  -s, --socket PATH       OCI listenerPath socket (default %s)\n"
                "  -c, --control PATH      control socket for seccompctl (default %s)\n"
+               "  -p, --policy-dir DIR    policy files NAME.yaml (default %s)\n"
                "  -l, --log-level LEVEL   error, warning, info (default) or debug\n"
                "      --debug-hold-ms MS  test only: hold each emulated call MS ms before acting\n"
                "  -h, --help              show this help\n"
                "      --version           show the version\n",
-               DEFAULT_SOCKET, DEFAULT_CONTROL);
+               DEFAULT_SOCKET, DEFAULT_CONTROL, POLICY_DIR_DEFAULT);
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *ret)
@@ -48,12 +48,13 @@ static int parse_uint(const char *s, unsigned max, unsigned *ret)
 }
 
 /* 1 to run, 0 to exit successfully (help/version), -EINVAL on bad usage. */
-static int parse_argv(int argc, char **argv)
+static int parse_argv(int argc, char **argv, struct daemon_options *opt)
 {
         enum { ARG_VERSION = 0x100, ARG_DEBUG_HOLD };
         static const struct option options[] = {
                 { "socket", required_argument, NULL, 's' },
                 { "control", required_argument, NULL, 'c' },
+                { "policy-dir", required_argument, NULL, 'p' },
                 { "log-level", required_argument, NULL, 'l' },
                 { "debug-hold-ms", required_argument, NULL, ARG_DEBUG_HOLD },
                 { "help", no_argument, NULL, 'h' },
@@ -62,13 +63,16 @@ static int parse_argv(int argc, char **argv)
         };
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "s:c:l:h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "s:c:p:l:h", options, NULL)) >= 0) {
                 switch (c) {
                 case 's':
-                        arg_socket = optarg;
+                        opt->socket_path = optarg;
                         break;
                 case 'c':
-                        arg_control = optarg;
+                        opt->control_path = optarg;
+                        break;
+                case 'p':
+                        opt->policy_dir = optarg;
                         break;
                 case 'l':
                         r = log_level_from_string(optarg);
@@ -77,7 +81,7 @@ static int parse_argv(int argc, char **argv)
                         log_set_max_level((enum log_level) r);
                         break;
                 case ARG_DEBUG_HOLD:
-                        if (parse_uint(optarg, 600000, &arg_debug_hold_ms) < 0)
+                        if (parse_uint(optarg, 600000, &opt->debug_hold_ms) < 0)
                                 return log_error_errno(-EINVAL, "invalid --debug-hold-ms \"%s\"", optarg);
                         break;
                 case 'h':
@@ -106,6 +110,7 @@ static void daemon_stop(struct daemon *d, const char *why)
         registry_close_all(&d->registry);
         uv_close((uv_handle_t *) &d->sigterm, NULL);
         uv_close((uv_handle_t *) &d->sigint, NULL);
+        uv_close((uv_handle_t *) &d->sighup, NULL);
 }
 
 static void on_signal(uv_signal_t *handle, int signum)
@@ -113,6 +118,15 @@ static void on_signal(uv_signal_t *handle, int signum)
         struct daemon *d = handle->data;
 
         daemon_stop(d, strsignal(signum));
+}
+
+static void on_sighup(uv_signal_t *handle, int signum)
+{
+        struct policy_reload_report report;
+
+        (void) signum;
+        (void) daemon_reload_policies(handle->data, &report);
+        policy_reload_report_clear(&report);
 }
 
 /* Expects d->loop initialised; on failure daemon_stop() undoes what was done. */
@@ -123,19 +137,19 @@ static int daemon_init(struct daemon *d)
         registry_init(&d->registry);
         list_init(&d->pending);
         d->started_usec = now_usec();
-        d->opt = (struct daemon_options) {
-                .socket_path = arg_socket,
-                .control_path = arg_control,
-                .debug_hold_ms = arg_debug_hold_ms,
-        };
         uv_signal_init(&d->loop, &d->sigterm);
         uv_signal_init(&d->loop, &d->sigint);
-        d->sigterm.data = d->sigint.data = d;
+        uv_signal_init(&d->loop, &d->sighup);
+        d->sigterm.data = d->sigint.data = d->sighup.data = d;
         uv_signal_start(&d->sigterm, on_signal, SIGTERM);
         uv_signal_start(&d->sigint, on_signal, SIGINT);
+        uv_signal_start(&d->sighup, on_sighup, SIGHUP);
         r = syscall_table_new(&d->syscalls);
         if (r < 0)
                 return log_error_errno(r, "cannot build the syscall table: %m");
+        r = daemon_load_policies(d);
+        if (r < 0)
+                return r;
         r = intake_oci_new(d, d->opt.socket_path, &d->intake);
         if (r < 0)
                 return r;
@@ -147,10 +161,15 @@ static int daemon_init(struct daemon *d)
 
 int main(int argc, char **argv)
 {
-        struct daemon d = { 0 };
+        struct daemon d = {
+                .opt = {
+                        .socket_path = DEFAULT_SOCKET,
+                        .control_path = DEFAULT_CONTROL,
+                },
+        };
         int r;
 
-        r = parse_argv(argc, argv);
+        r = parse_argv(argc, argv, &d.opt);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
         /* A peer that hangs up must not kill us; every send uses MSG_NOSIGNAL as well. */
@@ -172,5 +191,6 @@ int main(int argc, char **argv)
         if (uv_loop_close(&d.loop) < 0)
                 log_warning("event loop still had handles at exit");
         syscall_table_free(d.syscalls);
+        policy_store_free(d.policies);
         return r < 0 ? 1 : 0;
 }

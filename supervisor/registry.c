@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
+#include "supervisor/policy_store.h"
 #include "supervisor/registry.h"
 
 void registry_init(struct registry *reg)
@@ -37,6 +38,7 @@ static struct container *container_free(struct container *c)
         free(c->id);
         free(c->bundle);
         free(c->policy_name);
+        policy_version_unref(c->policy_version);
         free(c);
         return NULL;
 }
@@ -71,7 +73,8 @@ static int container_new(struct daemon *d, const struct container_info *info, st
                 return -errno;
         c->pidfd = pidfd;
         c->init_pid = info->init_pid;
-        c->policy = info->policy;
+        c->policy_version = policy_version_ref(info->policy_version);
+        c->policy = c->policy_version->policy;
         c->registered_usec = now_usec();
         c->daemon = d;
         c->log_rl = (struct ratelimit) { .interval_usec = 10 * 1000000ULL, .burst = 20 };

@@ -14,6 +14,7 @@
 
 struct daemon;
 struct policy;
+struct policy_version;
 
 struct listener {
         uv_poll_t poll;                 /* must stay first-class embedded: libuv holds &poll */
@@ -30,7 +31,8 @@ struct container {
         int pidfd;                      /* of init_pid, taken at registration */
         char *bundle;
         char *policy_name;
-        const struct policy *policy;
+        struct policy_version *policy_version; /* a reference: kept across reloads */
+        const struct policy *policy;    /* policy_version->policy */
         uint64_t registered_usec;       /* monotonic */
         struct stats_counters counters;
         struct ratelimit log_rl;        /* per-notification log lines */
@@ -54,7 +56,7 @@ struct container_info {
         pid_t init_pid;
         const char *bundle;
         const char *policy_name;
-        const struct policy *policy;
+        struct policy_version *policy_version; /* the record takes its own reference */
 };
 
 /* Finds or creates the container record for |info| and adds |listener_fd| (taken

@@ -1,6 +1,6 @@
 /* seccompctl: asks a running seccompd over its control socket (one request line,
  * one JSON document back) and prints the answer as aligned tables, or as the
- * daemon's JSON with --json. */
+ * daemon's JSON with --json; and runs the local policy commands (ctl.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -16,31 +16,36 @@
 #include <libfyaml.h>
 
 #include "common/macro.h"
+#include "supervisor/ctl.h"
+#include "supervisor/policy_store.h"
 
 #define DEFAULT_CONTROL "/run/seccompd/control.sock"
 #define REPLY_MAX (64U << 20)
 #define REPLY_TIMEOUT_SEC 10
 #define TABLE_MAX_COLUMNS 10
-
-static const char *arg_control = DEFAULT_CONTROL;
-static bool arg_json;
-static const char *arg_command;
+#define TABLE_POLICY_WIDTH 300
 
 static void help(void)
 {
         printf("Usage: seccompctl [OPTIONS] COMMAND\n"
                "Show what a running seccompd is doing.\n\n"
-               "Commands:\n"
+               "Commands that ask the daemon:\n"
                "  pending                 notifications being handled right now\n"
-               "  containers              supervised containers and their counters by verdict\n"
+               "  containers              supervised containers, their policy version and counters\n"
                "  stats                   totals and latency percentiles\n"
+               "  policies                the policies the daemon has loaded\n"
+               "  reload                  re-read the policy directory (as SIGHUP does)\n"
                "  ping                    check that the daemon answers\n\n"
+               "Commands that run here (see COMMAND --help):\n"
+               "  policy check FILE|NAME...   validate policies, print errors with file:line:col\n"
+               "  policy test FILE|DIR...     run policy test files, print failures and a summary\n\n"
                "Options:\n"
                "  -c, --control PATH      the daemon's control socket (default %s)\n"
+               "  -p, --policy-dir DIR    where policy NAMEs are found (default %s)\n"
                "  -j, --json              print the daemon's JSON as is\n"
                "  -h, --help              show this help\n"
                "      --version           show the version\n",
-               DEFAULT_CONTROL);
+               DEFAULT_CONTROL, POLICY_DIR_DEFAULT);
 }
 
 /* ---- tables ---- */
@@ -214,10 +219,26 @@ static int print_pending(struct fy_node *root)
         return 0;
 }
 
+/* "default v2", and "(current v3)" when a reload has replaced it since. */
+static const char *format_policy(char *buf, struct fy_node *ct)
+{
+        uint64_t v = get_u64(ct, "policy_version"), cur = get_u64(ct, "policy_current_version");
+
+        if (cur == v)
+                snprintf(buf, TABLE_POLICY_WIDTH, "%s v%" PRIu64, str_or(get(ct, "policy"), "-"), v);
+        else if (cur == 0)
+                snprintf(buf, TABLE_POLICY_WIDTH, "%s v%" PRIu64 " (removed)", str_or(get(ct, "policy"), "-"), v);
+        else
+                snprintf(buf, TABLE_POLICY_WIDTH, "%s v%" PRIu64 " (current v%" PRIu64 ")",
+                         str_or(get(ct, "policy"), "-"), v, cur);
+        return buf;
+}
+
 static int print_containers(struct fy_node *root)
 {
         static const char *const header[] = { "ID",       "PID",   "POLICY",   "LISTENERS", "RECEIVED",
                                               "CONTINUED", "ERRNO", "EMULATED", "FAILED",    "GONE" };
+        char policy[TABLE_POLICY_WIDTH];
         _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
         struct fy_node *seq = get_node(root, "containers"), *n;
         void *iter = NULL;
@@ -228,7 +249,7 @@ static int print_containers(struct fy_node *root)
                 struct fy_node *c = get_node(n, "counters");
                 char failed[24];
                 const char *row[] = {
-                        get(n, "id"),        get(n, "init_pid"), get(n, "policy"),   get(n, "listeners"),
+                        get(n, "id"),        get(n, "init_pid"), format_policy(policy, n), get(n, "listeners"),
                         get(c, "received"),  get(c, "continued"), get(c, "errored"), get(c, "emulated"),
                         format_u64(failed, sizeof(failed), get_u64(c, "emulate_failed") + get_u64(c, "read_failed")),
                         get(c, "caller_gone"),
@@ -290,6 +311,43 @@ static int print_ping(struct fy_node *root)
         return 0;
 }
 
+static int print_policies(struct fy_node *root)
+{
+        static const char *const header[] = { "NAME", "VERSION", "RULES", "CONTAINERS", "FILE" };
+        _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
+        struct fy_node *seq = get_node(root, "policies"), *n;
+        void *iter = NULL;
+        int r;
+
+        r = table_add_row(&t, header);
+        while (r == 0 && seq && (n = fy_node_sequence_iterate(seq, &iter))) {
+                const char *row[] = { get(n, "name"), get(n, "version"), get(n, "rules"), get(n, "containers"),
+                                      get(n, "file") };
+
+                r = table_add_row(&t, row);
+        }
+        if (r < 0)
+                return r;
+        table_print(&t);
+        return 0;
+}
+
+/* Diagnostics first, then the outcome; failed files keep their last good version. */
+static int print_reload(struct fy_node *root)
+{
+        const char *messages = get(root, "messages");
+
+        if (messages && *messages)
+                fputs(messages, stderr);
+        printf("reloaded: %" PRIu64 " loaded, %" PRIu64 " unchanged, %" PRIu64 " failed, %" PRIu64 " removed\n",
+               get_u64(root, "loaded"), get_u64(root, "unchanged"), get_u64(root, "failed"), get_u64(root, "removed"));
+        if (get_u64(root, "failed") > 0) {
+                fprintf(stderr, "seccompctl: some policies did not load; their last good version stays in use\n");
+                return -EINVAL;
+        }
+        return 0;
+}
+
 struct verb {
         const char *name;
         int (*print)(struct fy_node *root);
@@ -299,7 +357,20 @@ static const struct verb verbs[] = {
         { "pending", print_pending },
         { "containers", print_containers },
         { "stats", print_stats },
+        { "policies", print_policies },
+        { "reload", print_reload },
         { "ping", print_ping },
+};
+
+/* Local commands: "policy check" is found as the words "policy" "check". */
+struct local_command {
+        const char *word1, *word2;
+        int (*run)(int argc, char **argv, const struct ctl_options *o);
+};
+
+static const struct local_command local_commands[] = {
+        { "policy", "check", ctl_policy_check },
+        { "policy", "test", ctl_policy_test },
 };
 
 /* ---- talking to the daemon ---- */
@@ -395,14 +466,14 @@ static int query(const char *path, const char *command, char **ret_buf, size_t *
         return read_all(fd, ret_buf, ret_len);
 }
 
-static int print_reply(const struct verb *v, const char *buf, size_t len)
+static int print_reply(const struct verb *v, const char *buf, size_t len, bool json)
 {
         static const struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_JSON_FORCE };
         _cleanup_(fy_document_destroyp) struct fy_document *doc = NULL;
         struct fy_node *root;
         const char *error;
 
-        if (arg_json)
+        if (json)
                 fwrite(buf, 1, len, stdout);
         doc = fy_document_build_from_string(&cfg, buf, len);
         root = doc ? fy_document_root(doc) : NULL;
@@ -412,33 +483,37 @@ static int print_reply(const struct verb *v, const char *buf, size_t len)
         }
         error = get(root, "error");
         if (error) {
-                if (!arg_json)
+                if (!json)
                         fprintf(stderr, "seccompctl: %s: %s\n", v->name, error);
                 return -EREMOTEIO;
         }
-        return arg_json ? 0 : v->print(root);
+        if (json)
+                return v->print == print_reload && get_u64(root, "failed") > 0 ? -EINVAL : 0;
+        return v->print(root);
 }
 
 /* Explains a failed query in terms of what the operator should do. */
-static void explain(int r)
+static void explain(int r, const char *control)
 {
         if (r == -ENOENT || r == -ECONNREFUSED)
-                fprintf(stderr, "seccompctl: seccompd is not running (no control socket at %s)\n", arg_control);
+                fprintf(stderr, "seccompctl: seccompd is not running (no control socket at %s)\n", control);
         else if (r == -EACCES || r == -EPERM)
                 fprintf(stderr, "seccompctl: permission denied on %s: the control socket is for root only\n",
-                        arg_control);
+                        control);
         else if (r == -EAGAIN)
                 fprintf(stderr, "seccompctl: seccompd did not answer within %d s\n", REPLY_TIMEOUT_SEC);
         else
-                fprintf(stderr, "seccompctl: cannot query seccompd at %s: %s\n", arg_control, strerror(-r));
+                fprintf(stderr, "seccompctl: cannot query seccompd at %s: %s\n", control, strerror(-r));
 }
 
-/* 1 to run, 0 to exit successfully (help/version), -EINVAL on bad usage. */
-static int parse_argv(int argc, char **argv)
+/* 1 to run (optind at the command), 0 to exit successfully (help/version),
+ * -EINVAL on bad usage. Options end at the command word: its own follow it. */
+static int parse_argv(int argc, char **argv, struct ctl_options *o)
 {
         enum { ARG_VERSION = 0x100 };
         static const struct option options[] = {
                 { "control", required_argument, NULL, 'c' },
+                { "policy-dir", required_argument, NULL, 'p' },
                 { "json", no_argument, NULL, 'j' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -446,13 +521,16 @@ static int parse_argv(int argc, char **argv)
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "c:jh", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "+c:p:jh", options, NULL)) >= 0) {
                 switch (c) {
                 case 'c':
-                        arg_control = optarg;
+                        o->control = optarg;
+                        break;
+                case 'p':
+                        o->policy_dir = optarg;
                         break;
                 case 'j':
-                        arg_json = true;
+                        o->json = true;
                         break;
                 case 'h':
                         help();
@@ -464,38 +542,69 @@ static int parse_argv(int argc, char **argv)
                         return -EINVAL;
                 }
         }
-        if (optind + 1 != argc) {
-                fprintf(stderr, "seccompctl: expected one command (pending, containers, stats); see --help\n");
+        if (optind >= argc) {
+                fprintf(stderr, "seccompctl: expected a command (pending, containers, stats, policy ...); see --help\n");
                 return -EINVAL;
         }
-        arg_command = argv[optind];
         return 1;
+}
+
+static const struct local_command *find_local(int argc, char **argv)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(local_commands); i++)
+                if (strcmp(argv[0], local_commands[i].word1) == 0 &&
+                    (!local_commands[i].word2 || (argc > 1 && strcmp(argv[1], local_commands[i].word2) == 0)))
+                        return &local_commands[i];
+        return NULL;
+}
+
+static int run_local(const struct local_command *lc, int argc, char **argv, const struct ctl_options *o)
+{
+        int skip = lc->word2 ? 1 : 0;
+
+        /* getopt in the command starts over on its own words. */
+        optind = 0;
+        return lc->run(argc - skip, argv + skip, o);
+}
+
+static int run_verb(const struct verb *verb, const struct ctl_options *o)
+{
+        _cleanup_free_ char *reply = NULL;
+        size_t len = 0;
+        int r;
+
+        r = query(o->control, verb->name, &reply, &len);
+        if (r < 0) {
+                explain(r, o->control);
+                return 1;
+        }
+        r = print_reply(verb, reply, len, o->json);
+        if (r < 0 && r != -EREMOTEIO && r != -EBADMSG && r != -EINVAL)
+                fprintf(stderr, "seccompctl: %s\n", strerror(-r));
+        return r < 0 ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
-        _cleanup_free_ char *reply = NULL;
-        const struct verb *verb = NULL;
-        size_t len = 0;
+        struct ctl_options o = { .control = DEFAULT_CONTROL, .policy_dir = POLICY_DIR_DEFAULT };
+        const struct local_command *lc;
         int r;
 
-        r = parse_argv(argc, argv);
+        r = parse_argv(argc, argv, &o);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
-        for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
-                if (strcmp(verbs[i].name, arg_command) == 0)
-                        verb = &verbs[i];
-        if (!verb) {
-                fprintf(stderr, "seccompctl: unknown command \"%s\"; see --help\n", arg_command);
+        argc -= optind;
+        argv += optind;
+        lc = find_local(argc, argv);
+        if (lc)
+                return run_local(lc, argc, argv, &o);
+        if (argc > 1) {
+                fprintf(stderr, "seccompctl: %s takes no arguments; see --help\n", argv[0]);
                 return 2;
         }
-        r = query(arg_control, verb->name, &reply, &len);
-        if (r < 0) {
-                explain(r);
-                return 1;
-        }
-        r = print_reply(verb, reply, len);
-        if (r < 0 && r != -EREMOTEIO && r != -EBADMSG)
-                fprintf(stderr, "seccompctl: %s\n", strerror(-r));
-        return r < 0 ? 1 : 0;
+        for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+                if (strcmp(verbs[i].name, argv[0]) == 0)
+                        return run_verb(&verbs[i], &o);
+        fprintf(stderr, "seccompctl: unknown command \"%s\"; see --help\n", argv[0]);
+        return 2;
 }

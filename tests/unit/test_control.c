@@ -22,10 +22,13 @@
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/registry.h"
+#include "supervisor/policy_store.h"
 #include "tests/unit/harness.h"
 
 struct fixture {
         struct daemon d;
+        struct policy_store store;
+        struct policy_version version;
         struct container ct;
         struct listener l;
         struct notification n;
@@ -50,6 +53,12 @@ static void fixture_init(struct fixture *f, const char *ct_id, const char *bundl
         f->ct.init_pid = 4242;
         f->ct.bundle = (char *) bundle;
         f->ct.policy_name = (char *) "default";
+        /* A container still on v1 of a policy the store has at v1: no store entry. */
+        f->store.dir = (char *) "/nonexistent";
+        f->d.policies = &f->store;
+        f->version = (struct policy_version) { .version = 1, .refs = 2 };
+        f->ct.policy_version = &f->version;
+        f->ct.daemon = &f->d;
         f->ct.registered_usec = now_usec() - 1000000;
         f->ct.counters = (struct stats_counters) { .received = 7, .emulated = 4, .errored = 2, .emulate_failed = 1 };
         list_init(&f->ct.listeners);
@@ -74,11 +83,12 @@ static void fixture_init(struct fixture *f, const char *ct_id, const char *bundl
         req->dev_major = 1;
         req->dev_minor = 3;
         if (file) {
-                snprintf(req->path_buf, sizeof(req->path_buf), "%s", file);
-                req->path = req->path_buf;
+                snprintf(req->str_buf[0], sizeof(req->str_buf[0]), "%s", file);
+                req->path = req->strs[1] = req->str_buf[0];
         }
         f->n.stage = NOTIF_STAGE_HELD;
         f->n.verdict.kind = VERDICT_EMULATE;
+        f->n.verdict.emulator = EMULATOR_MKNOD;
         f->n.start_nsec = now_nsec() - 2000000;
         list_add_tail(&f->d.pending, &f->n.pending_node);
         list_add_tail(&f->l.notifications, &f->n.listener_node);
@@ -133,7 +143,7 @@ TEST(pending_shows_a_held_mknodat_decoded)
         EXPECT_STREQ(at(doc, "/pending/0/decoded/dev"), "1:3");
         EXPECT_STREQ(at(doc, "/pending/0/decoded/dirfd"), "-100");
         EXPECT_STREQ(at(doc, "/pending/0/stage"), "held");
-        EXPECT_STREQ(at(doc, "/pending/0/verdict"), "emulate");
+        EXPECT_STREQ(at(doc, "/pending/0/verdict"), "emulate mknod");
         EXPECT_GE(strtoull(at(doc, "/pending/0/age_us"), NULL, 10), 2000);
         EXPECT_LT(strtoull(at(doc, "/pending/0/age_us"), NULL, 10), 60000000);
         EXPECT_FALSE(at(doc, "/pending/1/id"));
@@ -184,6 +194,8 @@ TEST(containers_lists_counters_by_verdict)
         EXPECT_STREQ(at(doc, "/containers/0/init_pid"), "4242");
         EXPECT_STREQ(at(doc, "/containers/0/bundle"), "/srv/bundle");
         EXPECT_STREQ(at(doc, "/containers/0/policy"), "default");
+        EXPECT_STREQ(at(doc, "/containers/0/policy_version"), "1");
+        EXPECT_STREQ(at(doc, "/containers/0/policy_current_version"), "0");
         EXPECT_STREQ(at(doc, "/containers/0/listeners"), "1");
         EXPECT_STREQ(at(doc, "/containers/0/pending"), "1");
         EXPECT_STREQ(at(doc, "/containers/0/counters/received"), "7");

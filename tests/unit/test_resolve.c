@@ -28,7 +28,9 @@ static void fixture_init(struct fixture *f)
 /* Builds f->root + rel into buf. */
 static const char *in_root(const struct fixture *f, const char *rel, char *buf, size_t size)
 {
-        snprintf(buf, size, "%s%s", f->root, rel);
+        /* A truncated path would make the test check the wrong file: stop instead. */
+        if ((size_t) snprintf(buf, size, "%s%s", f->root, rel) >= size)
+                abort();
         return buf;
 }
 

@@ -1,0 +1,558 @@
+/* Policy files: YAML (libfyaml) -> struct policy. Every error is collected with
+ * its line:column (never stopping at the first); docs/policy-format.md is the
+ * spec. Pure: no I/O besides what libfyaml does in memory, no logging. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <libfyaml.h>
+#include <seccomp.h>
+
+#include "common/macro.h"
+#include "policy/expr.h"
+#include "policy/match.h"
+#include "policy/parse.h"
+#include "policy/schema.h"
+#include "policy/yaml.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free);
+
+/* ---- diagnostics ---- */
+
+void policy_diags_clear(struct policy_diags *d)
+{
+        if (!d)
+                return;
+        for (size_t i = 0; i < d->n; i++)
+                free(d->v[i].msg);
+        free(d->v);
+        *d = (struct policy_diags) { 0 };
+}
+
+void policy_diags_print(const struct policy_diags *d, const char *file, FILE *f)
+{
+        if (!file)
+                file = "<policy>";
+        for (size_t i = 0; d && i < d->n; i++) {
+                const struct policy_diag *g = &d->v[i];
+                const char *kind = g->warning ? "warning" : "error";
+
+                if (g->pos.line > 0)
+                        fprintf(f, "%s:%u:%u: %s: %s\n", file, g->pos.line, g->pos.col, kind, g->msg);
+                else
+                        fprintf(f, "%s: %s: %s\n", file, kind, g->msg);
+        }
+}
+
+
+/* Stable, by position: the order a reader meets them in the file. */
+static void diags_sort(struct policy_diags *d, size_t from)
+{
+        for (size_t i = from + 1; i < d->n; i++) {
+                struct policy_diag x = d->v[i];
+                size_t j = i;
+
+                for (; j > from && (d->v[j - 1].pos.line > x.pos.line ||
+                                    (d->v[j - 1].pos.line == x.pos.line && d->v[j - 1].pos.col > x.pos.col));
+                     j--)
+                        d->v[j] = d->v[j - 1];
+                d->v[j] = x;
+        }
+}
+
+/* ---- actions ---- */
+
+static bool can_emulate(enum emulator_id e, const char *syscall)
+{
+        return e == EMULATOR_MKNOD && (strcmp(syscall, "mknod") == 0 || strcmp(syscall, "mknodat") == 0);
+}
+
+static bool returns_fd(const char *syscall)
+{
+        static const char *const fd_syscalls[] = { "open", "openat", "openat2", "socket", "memfd_create" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(fd_syscalls); i++)
+                if (strcmp(fd_syscalls[i], syscall) == 0)
+                        return true;
+        return false;
+}
+
+/* Can |a| be the verdict for |syscall|? |whose| names the action in the error. */
+static int check_action(struct yaml_ctx *c, const struct policy_action *a, const char *syscall, const char *whose)
+{
+        if (a->kind == VERDICT_EMULATE && a->emulator != EMULATOR_NONE && !can_emulate(a->emulator, syscall))
+                return yaml_error(c, a->pos, "%shandler %s cannot emulate %s", whose, emulator_to_string(a->emulator),
+                                syscall);
+        if (a->kind == VERDICT_INJECT && !returns_fd(syscall))
+                return yaml_error(c, a->pos, "%sinject on %s, which returns no fd (only open, openat, openat2, socket, "
+                                "memfd_create do)",
+                                whose, syscall);
+        return 0;
+}
+
+static int parse_action_words(struct yaml_ctx *c, const char *text, struct policy_action *a)
+{
+        _cleanup_free_ char *buf = strdup(text);
+        char *save = NULL, *verb, *arg, *extra;
+        int v;
+
+        if (!buf)
+                return -ENOMEM;
+        verb = strtok_r(buf, " \t", &save);
+        arg = verb ? strtok_r(NULL, " \t", &save) : NULL;
+        extra = arg ? strtok_r(NULL, " \t", &save) : NULL;
+        if (verb && strcmp(verb, "continue") == 0 && !arg) {
+                a->kind = VERDICT_CONTINUE;
+                return 0;
+        }
+        if (verb && strcmp(verb, "errno") == 0 && arg && !extra) {
+                v = errno_from_name(arg);
+                if (v < 0)
+                        return yaml_error(c, a->pos, "unknown errno \"%s\"", arg);
+                a->kind = VERDICT_ERRNO;
+                a->error = v;
+                return 0;
+        }
+        if (verb && strcmp(verb, "emulate") == 0 && arg && !extra) {
+                v = emulator_from_string(arg);
+                if (v < 0)
+                        return yaml_error(c, a->pos, "unknown handler \"%s\"", arg);
+                a->kind = VERDICT_EMULATE;
+                a->emulator = (enum emulator_id) v;
+                return 0;
+        }
+        return yaml_error(c, a->pos, "unknown action \"%s\": expected continue, errno NAME, emulate HANDLER, "
+                        "{emulate: HANDLER, ...} or {inject: PATH, ...}",
+                        text);
+}
+
+/* {emulate: HANDLER, PARAM: VALUE...} */
+static int parse_emulate(struct yaml_ctx *c, struct fy_node *map, struct policy_action *a)
+{
+        struct yaml_field f[2] = { { .key = "emulate", .required = true }, { .key = "devices" } };
+        struct fy_node *h = fy_node_mapping_lookup_by_string(map, "emulate", FY_NT);
+        const char *name;
+        char where[64];
+        int r = yaml_scalar(c, h, a->pos, "the handler", &name), e;
+
+        if (r < 0)
+                return r;
+        e = emulator_from_string(name);
+        if (e < 0)
+                return yaml_error(c, yaml_pos_or(h, a->pos), "unknown handler \"%s\"", name);
+        a->kind = VERDICT_EMULATE;
+        a->emulator = (enum emulator_id) e;
+        snprintf(where, sizeof(where), "emulate %s", name);
+        r = yaml_fields(c, map, a->pos, "param", where, f, a->emulator == EMULATOR_MKNOD ? 2 : 1);
+        if (r != -ENOMEM && f[1].key_node)
+                r = yaml_worse(r, expr_devs(c, f[1].value, yaml_field_pos(&f[1], a->pos), "\"devices\"",
+                                        &a->params.mknod.devices, &a->params.mknod.n_devices));
+        return r;
+}
+
+/* {inject: PATH, flags: O_RDWR|..., cloexec: BOOL} */
+static int parse_inject(struct yaml_ctx *c, struct fy_node *map, struct policy_action *a)
+{
+        struct expr_arg fa = { .name = "flags", .width = UINT32_MAX, .symbols = symbols_open_flags() };
+        struct yaml_field f[3] = { { .key = "inject", .required = true }, { .key = "flags" }, { .key = "cloexec" } };
+        const char *path;
+        uint64_t v = 0;
+        bool cloexec = false;
+        int r = yaml_fields(c, map, a->pos, "param", "inject", f, 3), q;
+
+        if (r == -ENOMEM || !f[0].key_node)
+                return r;
+        q = yaml_scalar(c, f[0].value, yaml_field_pos(&f[0], a->pos), "the inject path", &path);
+        if (q == 0 && path[0] != '/')
+                q = yaml_error(c, yaml_field_pos(&f[0], a->pos), "inject path \"%s\" is not absolute", path);
+        if (q == 0) {
+                a->kind = VERDICT_INJECT;
+                a->params.inject.path = strdup(path);
+                if (!a->params.inject.path)
+                        return -ENOMEM;
+        }
+        r = yaml_worse(r, q);
+        if (f[1].key_node && r != -ENOMEM)
+                r = yaml_worse(r, expr_or(c, &fa, f[1].value, yaml_field_pos(&f[1], a->pos), &v));
+        if (f[2].key_node && r != -ENOMEM)
+                r = yaml_worse(r, yaml_bool(c, f[2].value, yaml_field_pos(&f[2], a->pos), "\"cloexec\"", &cloexec));
+        if (a->kind == VERDICT_INJECT) {
+                a->params.inject.open_flags = (int) (uint32_t) v;
+                a->params.inject.fd_flags = cloexec ? O_CLOEXEC : 0;
+        }
+        return r;
+}
+
+static int parse_action(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, struct policy_action *a)
+{
+        bool emulate, inject;
+        const char *s;
+        int r;
+
+        a->pos = yaml_pos_or(n, fb);
+        if (!n || !fy_node_is_mapping(n)) {
+                r = yaml_scalar(c, n, fb, "an action", &s);
+                return r < 0 ? r : parse_action_words(c, s, a);
+        }
+        emulate = fy_node_mapping_lookup_by_string(n, "emulate", FY_NT) != NULL;
+        inject = fy_node_mapping_lookup_by_string(n, "inject", FY_NT) != NULL;
+        if (emulate && inject)
+                return yaml_error(c, a->pos, "an action either emulates or injects, not both");
+        if (emulate)
+                return parse_emulate(c, n, a);
+        if (inject)
+                return parse_inject(c, n, a);
+        return yaml_error(c, a->pos, "an action mapping needs \"emulate\" or \"inject\"");
+}
+
+static bool names_syscall(const struct policy_rule *rule, const char *syscall)
+{
+        for (size_t i = 0; i < rule->n_syscalls; i++)
+                if (strcmp(rule->syscalls[i], syscall) == 0)
+                        return true;
+        return false;
+}
+
+static bool rule_covers(const struct policy_rule *q, const struct policy_rule *r)
+{
+        for (size_t i = 0; i < r->n_syscalls; i++)
+                if (!names_syscall(q, r->syscalls[i]))
+                        return false;
+        for (size_t i = 0; i < q->n_matches; i++) {
+                bool implied = false;
+
+                for (size_t j = 0; j < r->n_matches && !implied; j++)
+                        implied = match_implies(&r->matches[j], &q->matches[i]);
+                if (!implied)
+                        return false;
+        }
+        return true;
+}
+
+static void rule_label(const struct policy_rule *rule, size_t i, char *buf, size_t size)
+{
+        if (rule->name)
+                snprintf(buf, size, "rule %zu \"%s\"", i + 1, rule->name);
+        else
+                snprintf(buf, size, "rule %zu", i + 1);
+}
+
+/* Only rules without errors (|ok|) take part: a half-parsed rule proves nothing. */
+static int check_reachable(struct yaml_ctx *c, const struct policy *p, const bool *ok)
+{
+        int r = 0;
+
+        for (size_t i = 0; i < p->n_rules; i++)
+                for (size_t j = 0; ok[i] && j < i; j++) {
+                        char ri[96], rj[96];
+
+                        if (!ok[j] || !rule_covers(&p->rules[j], &p->rules[i]))
+                                continue;
+                        rule_label(&p->rules[i], i, ri, sizeof(ri));
+                        rule_label(&p->rules[j], j, rj, sizeof(rj));
+                        r = yaml_worse(r, yaml_error(c, p->rules[i].pos, "%s is unreachable: %s (line %u) matches everything it does",
+                                              ri, rj, p->rules[j].pos.line));
+                        if (r == -ENOMEM)
+                                return r;
+                        break;
+                }
+        return r;
+}
+
+/* ---- rules ---- */
+
+struct syscalls_ud {
+        struct policy_rule *rule;
+        size_t index;
+};
+
+static int syscall_item(struct yaml_ctx *c, const char *name, struct policy_pos pos, size_t i _unused_, void *userdata)
+{
+        struct syscalls_ud *ud = userdata;
+        struct policy_rule *rule = ud->rule;
+        char label[96];
+        int r;
+
+        rule_label(rule, ud->index, label, sizeof(label));
+        /* Names libseccomp knows but this arch lacks (mknod on arm64) resolve to a
+         * negative pseudo number: accepted, so one policy serves every arch. */
+        if (seccomp_syscall_resolve_name_arch(c->arch, name) == __NR_SCMP_ERROR)
+                return yaml_error(c, pos, "unknown syscall \"%s\" for this architecture", name);
+        if (names_syscall(rule, name))
+                return yaml_warn(c, pos, "syscall %s is listed twice in %s", name, label);
+        if (schema_runtime_syscall(name)) {
+                r = yaml_warn(c, pos, "%s traps %s, which runtimes call between loading the filter and exec: "
+                            "this can deadlock the runtime", label, name);
+                if (r < 0)
+                        return r;
+        }
+        rule->syscalls[rule->n_syscalls] = strdup(name);
+        if (!rule->syscalls[rule->n_syscalls])
+                return -ENOMEM;
+        rule->n_syscalls++;
+        return 0;
+}
+
+static int parse_syscalls(struct yaml_ctx *c, struct policy_rule *rule, size_t index, const struct yaml_field *f,
+                          struct policy_pos fb)
+{
+        struct syscalls_ud ud = { rule, index };
+        size_t count = yaml_list_len(f->value);
+
+        rule->syscalls = calloc(count ? count : 1, sizeof(*rule->syscalls));
+        if (!rule->syscalls)
+                return -ENOMEM;
+        return yaml_each(c, f->value, yaml_field_pos(f, fb), "a syscall name", syscall_item, &ud);
+}
+
+enum { R_NAME, R_SYSCALLS, R_MATCH, R_ACTION, _R_MAX };
+
+static int parse_rule(struct yaml_ctx *c, struct fy_node *n, size_t index, struct policy_pos fb, struct policy_rule *rule)
+{
+        struct yaml_field f[_R_MAX] = {
+                [R_NAME] = { .key = "name" }, [R_SYSCALLS] = { .key = "syscalls", .required = true },
+                [R_MATCH] = { .key = "match" }, [R_ACTION] = { .key = "action", .required = true },
+        };
+        char where[32];
+        const char *name;
+        int r = yaml_mapping(c, n, fb, "a rule");
+
+        rule->pos = yaml_pos_or(n, fb);
+        if (r < 0)
+                return r;
+        snprintf(where, sizeof(where), "rule %zu", index + 1);
+        r = yaml_fields(c, n, fb, "key", where, f, _R_MAX);
+        if (r != -ENOMEM && f[R_NAME].key_node) {
+                int q = yaml_scalar(c, f[R_NAME].value, yaml_field_pos(&f[R_NAME], fb), "\"name\"", &name);
+
+                if (q == 0 && !(rule->name = strdup(name)))
+                        return -ENOMEM;
+                r = yaml_worse(r, q);
+        }
+        if (r != -ENOMEM && f[R_SYSCALLS].key_node)
+                r = yaml_worse(r, parse_syscalls(c, rule, index, &f[R_SYSCALLS], fb));
+        if (r != -ENOMEM && f[R_MATCH].key_node)
+                r = yaml_worse(r, match_parse(c, rule, f[R_MATCH].value, yaml_field_pos(&f[R_MATCH], fb)));
+        if (r != -ENOMEM && f[R_ACTION].key_node) {
+                int q = parse_action(c, f[R_ACTION].value, yaml_field_pos(&f[R_ACTION], fb), &rule->action);
+
+                for (size_t i = 0; q == 0 && i < rule->n_syscalls; i++)
+                        q = check_action(c, &rule->action, rule->syscalls[i], "");
+                r = yaml_worse(r, q);
+        }
+        return r;
+}
+
+static int parse_rules(struct yaml_ctx *c, struct policy *p, const struct yaml_field *f, struct policy_pos fb)
+{
+        _cleanup_free_ bool *ok = NULL;
+        struct fy_node *item;
+        void *iter = NULL;
+        int r = 0;
+
+        if (yaml_null(f->value))
+                return 0;
+        if (!fy_node_is_sequence(f->value))
+                return yaml_error(c, yaml_field_pos(f, fb), "\"rules\" must be a list, not %s", yaml_type_name(f->value));
+        p->rules = calloc(yaml_list_len(f->value) + 1, sizeof(*p->rules));
+        ok = calloc(yaml_list_len(f->value) + 1, sizeof(*ok));
+        if (!p->rules || !ok)
+                return -ENOMEM;
+        p->n_rules = yaml_list_len(f->value);
+        for (size_t i = 0; (item = fy_node_sequence_iterate(f->value, &iter)); i++) {
+                int q = parse_rule(c, item, i, yaml_field_pos(f, fb), &p->rules[i]);
+
+                ok[i] = q == 0;
+                r = yaml_worse(r, q);
+                if (r == -ENOMEM)
+                        return r;
+        }
+        return yaml_worse(r, check_reachable(c, p, ok));
+}
+
+/* ---- the document ---- */
+
+static bool valid_name(const char *s)
+{
+        static const char first[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+        return s[0] && strchr(first, s[0]) && s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-")] == '\0';
+}
+
+static int parse_name(struct yaml_ctx *c, struct policy *p, const struct yaml_field *f, struct policy_pos fb)
+{
+        struct policy_pos pos = yaml_field_pos(f, fb);
+        const char *name, *base;
+        size_t len;
+        int r = yaml_scalar(c, f->value, pos, "\"name\"", &name);
+
+        if (r < 0)
+                return r;
+        if (!valid_name(name))
+                return yaml_error(c, pos, "bad policy name \"%s\": use [a-z0-9][a-z0-9._-]*", name);
+        p->name = strdup(name);
+        if (!p->name)
+                return -ENOMEM;
+        if (!c->file)
+                return 0;
+        base = strrchr(c->file, '/');
+        base = base ? base + 1 : c->file;
+        len = strlen(base);
+        if (len > 5 && strcmp(base + len - 5, ".yaml") == 0)
+                len -= 5;
+        else if (len > 4 && strcmp(base + len - 4, ".yml") == 0)
+                len -= 4;
+        if (strlen(name) == len && strncmp(name, base, len) == 0)
+                return 0;
+        return yaml_warn(c, pos, "policy name \"%s\" differs from the file's basename \"%.*s\"", name, (int) len, base);
+}
+
+static int parse_description(struct yaml_ctx *c, struct policy *p, const struct yaml_field *f, struct policy_pos fb)
+{
+        const char *s;
+        int r = yaml_scalar(c, f->value, yaml_field_pos(f, fb), "\"description\"", &s);
+
+        if (r < 0)
+                return r;
+        if (s[0] == '\0' || strchr(s, '\n'))
+                return yaml_error(c, yaml_field_pos(f, fb), "\"description\" must be one non-empty line");
+        p->description = strdup(s);
+        return p->description ? 0 : -ENOMEM;
+}
+
+/* The default answers every trapped syscall, so it must suit each of them. */
+static int parse_default(struct yaml_ctx *c, struct policy *p, const struct yaml_field *f, struct policy_pos fb)
+{
+        int r = parse_action(c, f->value, yaml_field_pos(f, fb), &p->dflt);
+
+        for (size_t i = 0; r == 0 && i < p->n_rules; i++)
+                for (size_t k = 0; r == 0 && k < p->rules[i].n_syscalls; k++)
+                        r = check_action(c, &p->dflt, p->rules[i].syscalls[k], "default: ");
+        return r;
+}
+
+enum { P_NAME, P_DESCRIPTION, P_DEFAULT, P_RULES, _P_MAX };
+
+static int parse_root(struct yaml_ctx *c, struct fy_node *root, struct policy *p)
+{
+        struct yaml_field f[_P_MAX] = {
+                [P_NAME] = { .key = "name", .required = true }, [P_DESCRIPTION] = { .key = "description", .required = true },
+                [P_DEFAULT] = { .key = "default", .required = true }, [P_RULES] = { .key = "rules", .required = true },
+        };
+        const struct policy_pos top = { 1, 1 };
+        int r = yaml_mapping(c, root, top, "a policy");
+
+        if (r < 0)
+                return r;
+        r = yaml_fields(c, root, top, "key", "the policy", f, _P_MAX);
+        if (r != -ENOMEM && f[P_NAME].key_node)
+                r = yaml_worse(r, parse_name(c, p, &f[P_NAME], top));
+        if (r != -ENOMEM && f[P_DESCRIPTION].key_node)
+                r = yaml_worse(r, parse_description(c, p, &f[P_DESCRIPTION], top));
+        if (r != -ENOMEM && f[P_RULES].key_node)
+                r = yaml_worse(r, parse_rules(c, p, &f[P_RULES], top));
+        if (r != -ENOMEM && f[P_DEFAULT].key_node)
+                r = yaml_worse(r, parse_default(c, p, &f[P_DEFAULT], top));
+        return r;
+}
+
+static void fy_diag_destroyp(struct fy_diag **p)
+{
+        if (*p)
+                fy_diag_destroy(*p);
+}
+
+static void fy_parser_destroyp(struct fy_parser **p)
+{
+        if (*p)
+                fy_parser_destroy(*p);
+}
+
+/* libfyaml's own errors, positions already 1-based. */
+static int syntax_errors(struct yaml_ctx *c, struct fy_diag *diag)
+{
+        struct fy_diag_error *e;
+        void *iter = NULL;
+        int r = 0;
+
+        while ((e = fy_diag_errors_iterate(diag, &iter)))
+                if (e->type >= FYET_ERROR) {
+                        struct policy_pos pos = { e->line > 0 ? (unsigned) e->line : 0,
+                                                  e->column > 0 ? (unsigned) e->column : 0 };
+
+                        r = yaml_worse(r, yaml_error(c, pos, "YAML: %s", e->msg ? e->msg : "syntax error"));
+                }
+        return r < 0 ? r : yaml_error(c, YAML_NO_POS, "YAML: syntax error");
+}
+
+/* Parses the one document of |text| into |p|; a second document is an error. */
+static int parse_text(struct yaml_ctx *c, const char *text, size_t len, struct policy *p)
+{
+        _cleanup_(fy_diag_destroyp) struct fy_diag *diag = NULL;
+        _cleanup_(fy_parser_destroyp) struct fy_parser *parser = NULL;
+        struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_JSON_NONE };
+        struct fy_document *doc, *extra;
+        struct fy_diag_cfg dcfg;
+        int r;
+
+        fy_diag_cfg_default(&dcfg);
+        dcfg.fp = NULL;
+        dcfg.output_fn = NULL;
+        diag = fy_diag_create(&dcfg);
+        if (!diag)
+                return -ENOMEM;
+        fy_diag_set_collect_errors(diag, true);
+        cfg.diag = diag;
+        parser = fy_parser_create(&cfg);
+        if (!parser || fy_parser_set_string(parser, len ? text : "", len) < 0)
+                return -ENOMEM;
+        doc = fy_parse_load_document(parser);
+        if (!doc)
+                return fy_diag_got_error(diag) ? syntax_errors(c, diag) : yaml_error(c, YAML_NO_POS, "empty policy");
+        r = parse_root(c, fy_document_root(doc), p);
+        fy_parse_document_destroy(parser, doc);
+        if (r == -ENOMEM)
+                return r;
+        extra = fy_parse_load_document(parser);
+        if (extra) {
+                struct policy_pos pos = yaml_pos(fy_document_root(extra));
+
+                fy_parse_document_destroy(parser, extra);
+                return yaml_worse(r, yaml_error(c, pos, "a policy file holds one YAML document"));
+        }
+        return fy_diag_got_error(diag) ? yaml_worse(r, syntax_errors(c, diag)) : r;
+}
+
+int policy_parse(const char *text, size_t len, const char *file, uint32_t arch, struct policy **ret,
+                 struct policy_diags *diags)
+{
+        _cleanup_(policy_freep) struct policy *p = NULL;
+        struct policy_diags local = { 0 };
+        struct yaml_ctx c = { .diags = diags ? diags : &local, .file = file, .arch = arch };
+        size_t from = c.diags->n, errors = c.diags->n_errors;
+        int r;
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        r = parse_text(&c, text, len, p);
+        diags_sort(c.diags, from);
+        if (r != -ENOMEM && c.diags->n_errors > errors)
+                r = -EINVAL;
+        policy_diags_clear(&local);
+        if (r < 0)
+                return r;
+        r = policy_index(p);
+        if (r < 0)
+                return r;
+        p->file = strdup(file ? file : "<policy>");
+        if (!p->file)
+                return -ENOMEM;
+        *ret = TAKE_PTR(p);
+        return 0;
+}

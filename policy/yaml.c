@@ -1,0 +1,237 @@
+/* YAML node access for the policy parser: typed reads that record diagnostics
+ * at the node's line:column. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/yaml.h"
+
+_printf_(4, 0) static int diag_vadd(struct yaml_ctx *c, bool warning, struct policy_pos pos, const char *fmt, va_list ap)
+{
+        struct policy_diags *d = c->diags;
+        struct policy_diag *v;
+        char *msg;
+
+        if (vasprintf(&msg, fmt, ap) < 0)
+                return -ENOMEM;
+        v = reallocarray(d->v, d->n + 1, sizeof(*v));
+        if (!v) {
+                free(msg);
+                return -ENOMEM;
+        }
+        d->v = v;
+        d->v[d->n++] = (struct policy_diag) { .warning = warning, .pos = pos, .msg = msg };
+        if (!warning)
+                d->n_errors++;
+        return 0;
+}
+
+int yaml_error(struct yaml_ctx *c, struct policy_pos pos, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = diag_vadd(c, false, pos, fmt, ap);
+        va_end(ap);
+        return r < 0 ? r : -EINVAL;
+}
+
+int yaml_warn(struct yaml_ctx *c, struct policy_pos pos, const char *fmt, ...)
+{
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = diag_vadd(c, true, pos, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+/* Where |n| starts, 1-based. libfyaml 0.7 exposes marks only for scalar tokens:
+ * a collection is placed at its first entry. */
+struct policy_pos yaml_pos(struct fy_node *n)
+{
+        void *iter = NULL;
+        struct fy_node_pair *pair;
+        struct fy_token *t;
+        const struct fy_mark *m;
+        enum fy_node_style style;
+        bool quoted;
+
+        if (!n)
+                return YAML_NO_POS;
+        switch (fy_node_get_type(n)) {
+        case FYNT_SCALAR:
+                t = fy_node_get_scalar_token(n);
+                m = t ? fy_token_start_mark(t) : NULL;
+                if (!m || m->line < 0 || m->column < 0)
+                        return YAML_NO_POS;
+                /* The token's mark is past the opening quote or the '*'. */
+                style = fy_node_get_style(n);
+                quoted = style == FYNS_SINGLE_QUOTED || style == FYNS_DOUBLE_QUOTED || style == FYNS_ALIAS;
+                return (struct policy_pos) { (unsigned) m->line + 1, (unsigned) m->column + (quoted && m->column > 0 ? 0 : 1) };
+        case FYNT_MAPPING:
+                pair = fy_node_mapping_iterate(n, &iter);
+                return pair ? yaml_pos(fy_node_pair_key(pair)) : YAML_NO_POS;
+        case FYNT_SEQUENCE:
+                return yaml_pos(fy_node_sequence_iterate(n, &iter));
+        }
+        return YAML_NO_POS;
+}
+
+struct policy_pos yaml_pos_or(struct fy_node *n, struct policy_pos fallback)
+{
+        struct policy_pos p = yaml_pos(n);
+
+        return p.line > 0 ? p : fallback;
+}
+
+/* An empty value, "~" or "null". */
+bool yaml_null(struct fy_node *n)
+{
+        const char *s;
+        size_t len;
+
+        if (!n || fy_node_is_null(n))
+                return true;
+        if (!fy_node_is_scalar(n) || fy_node_get_style(n) != FYNS_PLAIN)
+                return false;
+        s = fy_node_get_scalar(n, &len);
+        return s && ((len == 1 && s[0] == '~') || (len == 4 && (memcmp(s, "null", 4) == 0 ||
+                                                              memcmp(s, "Null", 4) == 0 ||
+                                                              memcmp(s, "NULL", 4) == 0)));
+}
+
+const char *yaml_type_name(struct fy_node *n)
+{
+        if (yaml_null(n))
+                return "an empty value";
+        if (fy_node_is_alias(n))
+                return "a YAML alias (not supported)";
+        return fy_node_is_mapping(n) ? "a mapping" : fy_node_is_sequence(n) ? "a list" : "a scalar";
+}
+
+/* The text of scalar |n|; |what| names it in the error. */
+int yaml_scalar(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, const char **ret)
+{
+        const char *s;
+        size_t len;
+
+        if (!n || fy_node_is_null(n) || !fy_node_is_scalar(n) || fy_node_is_alias(n))
+                return yaml_error(c, yaml_pos_or(n, fb), "%s must be a scalar, not %s", what, yaml_type_name(n));
+        s = fy_node_get_scalar(n, &len);
+        if (s && memchr(s, '\0', len))
+                return yaml_error(c, yaml_pos_or(n, fb), "%s contains a NUL byte", what);
+        s = fy_node_get_scalar0(n);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+int yaml_mapping(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what)
+{
+        if (n && fy_node_is_mapping(n))
+                return 0;
+        return yaml_error(c, yaml_pos_or(n, fb), "%s must be a mapping, not %s", what, yaml_type_name(n));
+}
+
+/* Fills |f| from mapping |map|; reports unknown keys (a |noun|: "key", "param")
+ * and missing required ones. Present fields are usable even when it fails. */
+int yaml_fields(struct yaml_ctx *c, struct fy_node *map, struct policy_pos fb, const char *noun, const char *where,
+                      struct yaml_field *f, size_t n)
+{
+        struct fy_node_pair *pair;
+        void *iter = NULL;
+        int r = 0;
+
+        while ((pair = fy_node_mapping_iterate(map, &iter))) {
+                struct fy_node *k = fy_node_pair_key(pair);
+                struct yaml_field *hit = NULL;
+                const char *name;
+                int q = yaml_scalar(c, k, yaml_pos_or(map, fb), "a key", &name);
+
+                for (size_t i = 0; q == 0 && i < n; i++)
+                        if (strcmp(f[i].key, name) == 0)
+                                hit = &f[i];
+                if (q == 0 && !hit)
+                        q = yaml_error(c, yaml_pos_or(k, fb), "unknown %s \"%s\" in %s", noun, name, where);
+                r = yaml_worse(r, q);
+                if (r == -ENOMEM)
+                        return r;
+                if (hit) {
+                        hit->key_node = k;
+                        hit->value = fy_node_pair_value(pair);
+                }
+        }
+        for (size_t i = 0; i < n; i++)
+                if (f[i].required && !f[i].key_node)
+                        r = yaml_worse(r, yaml_error(c, yaml_pos_or(map, fb), "missing key \"%s\" in %s", f[i].key, where));
+        return r;
+}
+
+/* Where a field's value is, or its key when the value has no position. */
+struct policy_pos yaml_field_pos(const struct yaml_field *f, struct policy_pos fb)
+{
+        return yaml_pos_or(f->value, yaml_pos_or(f->key_node, fb));
+}
+
+size_t yaml_list_len(struct fy_node *n)
+{
+        if (n && fy_node_is_sequence(n)) {
+                int k = fy_node_sequence_item_count(n);
+
+                return k > 0 ? (size_t) k : 0;
+        }
+        return 1;
+}
+
+/* Calls |fn| for the scalar |n| or for each scalar of the non-empty list |n|. */
+int yaml_each(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, yaml_item_fn fn,
+                     void *userdata)
+{
+        struct fy_node *item;
+        void *iter = NULL;
+        size_t i = 0;
+        int r = 0;
+
+        if (!n || !fy_node_is_sequence(n)) {
+                const char *s;
+
+                if (n && fy_node_is_mapping(n))
+                        return yaml_error(c, yaml_pos_or(n, fb), "%s must be a scalar or a list, not a mapping", what);
+                r = yaml_scalar(c, n, fb, what, &s);
+                return r < 0 ? r : fn(c, s, yaml_pos_or(n, fb), 0, userdata);
+        }
+        if (yaml_list_len(n) == 0)
+                return yaml_error(c, fb, "%s: empty list", what);
+        while ((item = fy_node_sequence_iterate(n, &iter))) {
+                const char *s;
+                int q = yaml_scalar(c, item, yaml_pos_or(n, fb), what, &s);
+
+                if (q == 0)
+                        q = fn(c, s, yaml_pos_or(item, fb), i, userdata);
+                i++;
+                r = yaml_worse(r, q);
+                if (r == -ENOMEM)
+                        return r;
+        }
+        return r;
+}
+
+int yaml_bool(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, bool *ret)
+{
+        const char *s;
+        int r = yaml_scalar(c, n, fb, what, &s);
+
+        if (r < 0)
+                return r;
+        if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
+                *ret = s[0] == 't';
+                return 0;
+        }
+        return yaml_error(c, yaml_pos_or(n, fb), "%s must be true or false, not \"%s\"", what, s);
+}

@@ -1,0 +1,23 @@
+#!/bin/bash
+# The benchmarks, on a Debian 12 machine as root: installs the build packages that
+# are missing, builds a release tree (build-bench/, reused on later runs) and runs
+# bench-notify: microseconds per trapped syscall, seccompd against a bare
+# RECV/SEND loop. Arguments go to bench-notify, e.g.
+#   bash scripts/bench.sh --rounds 9 --calls 50000
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+source scripts/deps.sh
+require_root
+ensure_packages "${SECCOMPD_BUILD_PKGS[@]}"
+
+BUILD=build-bench
+if [[ -f "$BUILD/build.ninja" ]]; then
+        # Reused; made release again should someone have changed it.
+        meson configure "$BUILD" -Dbuildtype=release
+else
+        meson setup "$BUILD" --buildtype=release
+fi
+# Only what the benchmark runs.
+ninja -C "$BUILD" supervisor/seccompd tests/bench/bench-notify
+exec "$BUILD/tests/bench/bench-notify" --seccompd "$PWD/$BUILD/supervisor/seccompd" "$@"

@@ -1,0 +1,562 @@
+/* bench-notify: microseconds per trapped syscall, seccompd against the kernel's
+ * floor. A child traps mknodat (SECCOMP_RET_USER_NOTIF) and times N calls answered
+ * EPERM, either by a bare RECV/SEND loop here ("raw") or by a real seccompd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include "common/macro.h"
+#include "emulators/notify.h"
+#include "tests/bench/bench_env.h"
+#include "tests/integration/oci_send.h"
+
+#ifndef BENCH_SECCOMPD
+#define BENCH_SECCOMPD "seccompd"
+#endif
+
+#define MAX_ROUNDS 99
+#define WARMUP_CALLS 200
+#define TICK_MS 100 /* the raw server's SIGALRM period: how often it looks up from RECV */
+#define EXIT_SKIP 77
+
+enum mode { MODE_RAW, MODE_SECCOMPD, _MODE_MAX };
+
+static const char *const mode_names[_MODE_MAX] = {
+        [MODE_RAW] = "raw",
+        [MODE_SECCOMPD] = "seccompd",
+};
+
+struct options {
+        unsigned rounds;
+        unsigned long calls;
+        const char *seccompd;
+};
+
+struct bench {
+        struct bench_env env;
+        char node[128]; /* the path every trapped call names; never made */
+};
+
+#define BENCH_NULL { .env = BENCH_ENV_NULL }
+
+/* One round's trapped child: its pid (0 once reaped) and our end of the socketpair. */
+struct child {
+        pid_t pid;
+        int sock;
+};
+
+#define CHILD_NULL { .pid = 0, .sock = -EBADF }
+
+/* -------------------------------------------------------- the trapped child */
+
+/* Loads a filter trapping mknodat only; returns the listener fd or -errno. */
+static int install_filter(void)
+{
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        int r, fd;
+
+        if (!ctx)
+                return -ENOMEM;
+        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mknodat), 0);
+        if (r == 0)
+                r = seccomp_load(ctx);
+        fd = r == 0 ? seccomp_notify_fd(ctx) : -EBADF;
+        seccomp_release(ctx);
+        if (r < 0)
+                return r;
+        return fd < 0 ? -EBADF : fd;
+}
+
+/* A block device 8:0: refused by any sane policy, and by both answerers here. 0 when
+ * the call succeeded, else -errno. */
+static int trapped_call(const char *path)
+{
+        if (mknodat(AT_FDCWD, path, S_IFBLK | 0600, makedev(8, 0)) < 0)
+                return -errno;
+        return 0;
+}
+
+static int call_expect_eperm(const char *who, const char *path, unsigned long i)
+{
+        int r = trapped_call(path);
+        const char *name;
+
+        if (r == -EPERM)
+                return 0;
+        if (r == 0) {
+                fprintf(stderr, "bench-notify: %s: call %lu succeeded instead of failing with EPERM\n", who, i);
+                return -EPROTO;
+        }
+        name = strerrorname_np(-r);
+        fprintf(stderr, "bench-notify: %s: call %lu failed with %s instead of EPERM\n", who, i,
+                name ? name : strerror(-r));
+        return -EPROTO;
+}
+
+/* Warms up, then times |n| calls; every one must fail with EPERM. */
+static int timed_calls(const char *who, const char *path, unsigned long n, uint64_t *ret_ns)
+{
+        uint64_t start;
+
+        for (unsigned long i = 0; i < WARMUP_CALLS; i++)
+                if (call_expect_eperm(who, path, i) < 0)
+                        return -EPROTO;
+        start = bench_env_now_ns();
+        for (unsigned long i = 0; i < n; i++)
+                if (call_expect_eperm(who, path, WARMUP_CALLS + i) < 0)
+                        return -EPROTO;
+        *ret_ns = bench_env_now_ns() - start;
+        return 0;
+}
+
+/* Hands the listener to seccompd as runc does and waits for "ok <id>". */
+static int register_listener(const struct bench *b, const char *id, int listener, int sock)
+{
+        char msg[4096], ack[512];
+        int r, len;
+
+        len = oci_state_format(msg, sizeof(msg), getpid(), id, "policy=default", b->env.dir, false);
+        if (len < 0)
+                return len;
+        r = oci_send(sock, msg, (size_t) len, listener, 1);
+        if (r < 0)
+                return r;
+        r = oci_read_ack(sock, ack, sizeof(ack), BENCH_ENV_TIMEOUT_MS);
+        if (r < 0)
+                return r;
+        if (strncmp(ack, "ok ", 3) != 0) {
+                fprintf(stderr, "bench-notify: seccompd refused the listener: %s\n", r > 0 ? ack : "(no reply)");
+                return -EPROTO;
+        }
+        return 0;
+}
+
+/* Gives the listener to |sock|'s peer: ourselves (raw) or seccompd. */
+static int hand_over(const struct bench *b, enum mode mode, const char *id, int sock)
+{
+        _cleanup_close_ int daemon_sock = -EBADF, listener = -EBADF;
+
+        if (mode == MODE_SECCOMPD) {
+                /* Connect first: a refused connection is then reported before anything is trapped. */
+                daemon_sock = oci_connect(b->env.sock, false);
+                if (daemon_sock < 0)
+                        return daemon_sock;
+        }
+        listener = install_filter();
+        if (listener < 0)
+                return listener;
+        if (mode == MODE_RAW)
+                return oci_send(sock, "L", 1, listener, 1); /* one byte, the fd attached */
+        return register_listener(b, id, listener, daemon_sock);
+}
+
+_Noreturn static void child_run(const struct bench *b, enum mode mode, const char *id, unsigned long calls,
+                                int sock)
+{
+        uint64_t ns;
+        int r;
+
+        r = hand_over(b, mode, id, sock);
+        if (r < 0) {
+                fprintf(stderr, "bench-notify: %s child: handing over the listener: %s\n", mode_names[mode],
+                        strerror(-r));
+                _exit(3);
+        }
+        if (timed_calls(mode_names[mode], b->node, calls, &ns) < 0)
+                _exit(4);
+        _exit(send(sock, &ns, sizeof(ns), MSG_NOSIGNAL) == (ssize_t) sizeof(ns) ? 0 : 5);
+}
+
+/* -------------------------------------------------------- children, parent side */
+
+static void child_done(struct child *c)
+{
+        if (c->pid > 0) {
+                (void) kill(c->pid, SIGKILL);
+                (void) waitpid(c->pid, NULL, 0);
+                c->pid = 0;
+        }
+        c->sock = safe_close(c->sock);
+}
+
+static int child_start(const struct bench *b, enum mode mode, const char *id, unsigned long calls,
+                       struct child *ret)
+{
+        int sv[2];
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return -errno;
+        pid = bench_env_fork(&b->env, SIGKILL);
+        if (pid < 0) {
+                safe_close(sv[0]);
+                safe_close(sv[1]);
+                return pid;
+        }
+        if (pid == 0) {
+                safe_close(sv[0]);
+                child_run(b, mode, id, calls, sv[1]);
+        }
+        safe_close(sv[1]);
+        ret->pid = pid;
+        ret->sock = sv[0];
+        return 0;
+}
+
+/* Reaps the child; 0 if it exited with status 0 (it prints its own errors). */
+static int child_reap(struct child *c)
+{
+        int status;
+
+        while (waitpid(c->pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        c->pid = 0;
+        return bench_env_check_exit("the trapped child", status);
+}
+
+/* The listener the raw child sends; checked to be one before use. */
+static int recv_listener(const struct bench *b, int sock, uint64_t deadline)
+{
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } control = { .buf = { 0 } };
+        char byte;
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                              .msg_controllen = sizeof(control.buf) };
+        _cleanup_close_ int fd = -EBADF;
+        struct cmsghdr *c;
+        int r;
+
+        r = bench_env_wait_readable(&b->env, sock, deadline);
+        if (r < 0)
+                return r;
+        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0)
+                return -errno;
+        c = CMSG_FIRSTHDR(&msg);
+        if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+                return -EBADMSG;
+        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        r = notify_check_listener(fd);
+        return r < 0 ? r : TAKE_FD(fd);
+}
+
+/* On a tick: -ECHILD if every trapped process is gone, -EINTR/-ETIMEDOUT as check_wait. */
+static int listener_check(const struct bench *b, int listener, uint64_t deadline)
+{
+        struct pollfd p = { .fd = listener, .events = POLLIN };
+
+        if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP) && !(p.revents & POLLIN))
+                return -ECHILD;
+        return bench_env_check_wait(&b->env, deadline);
+}
+
+static int answer_raw(int listener, const struct seccomp_notif *req)
+{
+        if (req->data.nr != __NR_mknodat)
+                return -EPROTO;
+        return notify_send_error(listener, req->id, EPERM);
+}
+
+/* The floor: a blocking RECV and a SEND per call, nothing else. A periodic SIGALRM
+ * breaks the RECV so that a dead child, a stop signal or the deadline are noticed. */
+static int serve_raw(const struct bench *b, int listener, unsigned long n, uint64_t deadline)
+{
+        const struct itimerval tick = { { 0, TICK_MS * 1000 }, { 0, TICK_MS * 1000 } };
+        const struct itimerval off = { { 0, 0 }, { 0, 0 } };
+        struct seccomp_notif req;
+        int r = 0;
+
+        if (setitimer(ITIMER_REAL, &tick, NULL) < 0)
+                return -errno;
+        for (unsigned long i = 0; i < n;) {
+                r = notify_recv(listener, &req);
+                if (r == -EINTR || r == -ENOENT) {
+                        r = listener_check(b, listener, deadline);
+                        if (r < 0)
+                                break;
+                        continue;
+                }
+                if (r < 0)
+                        break;
+                /* SEND takes the notify lock interruptibly: the tick can fail it unanswered. */
+                do
+                        r = answer_raw(listener, &req);
+                while (r == -EINTR);
+                if (r < 0)
+                        break;
+                i++;
+        }
+        (void) setitimer(ITIMER_REAL, &off, NULL);
+        return r;
+}
+
+/* The child's elapsed time, then its exit status. */
+static int finish_child(const struct bench *b, struct child *c, uint64_t deadline, uint64_t *ret_ns)
+{
+        uint64_t ns;
+        ssize_t n;
+        int r;
+
+        r = bench_env_wait_readable(&b->env, c->sock, deadline);
+        if (r < 0)
+                return r;
+        n = recv(c->sock, &ns, sizeof(ns), 0);
+        if (n < 0)
+                return -errno;
+        r = child_reap(c);
+        if (r < 0)
+                return r;
+        if (n != (ssize_t) sizeof(ns))
+                return -EBADMSG;
+        *ret_ns = ns;
+        return 0;
+}
+
+static const char *why(int r)
+{
+        switch (r) {
+        case -EINTR: return "interrupted";
+        case -ETIMEDOUT: return "timed out";
+        case -ECHILD: return "see above";
+        default: return strerror(-r);
+        }
+}
+
+/* One round of one mode: µs per call in *ret_us. Prints why it failed. */
+static int run_round(struct bench *b, enum mode mode, unsigned round, unsigned long calls, double *ret_us)
+{
+        _cleanup_(child_done) struct child c = CHILD_NULL;
+        _cleanup_close_ int listener = -EBADF;
+        /* Generous: 500 µs a call on top of a fixed allowance. */
+        uint64_t deadline = bench_env_deadline_ms(40000 + (WARMUP_CALLS + calls) / 2);
+        uint64_t ns = 0;
+        char id[64];
+        int r;
+
+        snprintf(id, sizeof(id), "bench-notify-%d-%u", (int) getpid(), round);
+        r = child_start(b, mode, id, calls, &c);
+        if (r >= 0 && mode == MODE_RAW) {
+                listener = recv_listener(b, c.sock, deadline);
+                r = listener < 0 ? listener : serve_raw(b, listener, WARMUP_CALLS + calls, deadline);
+        }
+        if (r >= 0)
+                r = finish_child(b, &c, deadline, &ns);
+        if (r >= 0 && mode == MODE_SECCOMPD)
+                r = bench_env_daemon_check(&b->env);
+        if (r < 0) {
+                fprintf(stderr, "bench-notify: round %u (%s) failed: %s\n", round, mode_names[mode], why(r));
+                /* Whether the daemon is why. */
+                if (b->env.daemon > 0)
+                        (void) bench_env_daemon_check(&b->env);
+                return r;
+        }
+        *ret_us = (double) ns / 1000.0 / (double) calls;
+        return 0;
+}
+
+/* -------------------------------------------------------------- the report */
+
+static int compare_double(const void *a, const void *b)
+{
+        double x = *(const double *) a, y = *(const double *) b;
+
+        return (x > y) - (x < y);
+}
+
+static double median(const double *v, unsigned n)
+{
+        double s[MAX_ROUNDS];
+
+        memcpy(s, v, n * sizeof(*v));
+        qsort(s, n, sizeof(*s), compare_double);
+        return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static void print_header(const struct options *o)
+{
+        struct utsname u;
+
+        if (uname(&u) < 0)
+                snprintf(u.release, sizeof(u.release), "?");
+        printf("bench-notify: %u rounds x %lu trapped mknodat calls (+%d warm-up), answered EPERM\n"
+               "  raw       a bare blocking RECV/SEND loop on the listener (the kernel's floor)\n"
+               "  seccompd  %s, policy \"default\", OCI listenerPath intake\n"
+               "  Linux %s, %ld CPUs online, nothing pinned; times are the trapped caller's\n\n"
+               "round  first      raw us/call  seccompd us/call  ratio\n",
+               o->rounds, o->calls, WARMUP_CALLS, o->seccompd, u.release, sysconf(_SC_NPROCESSORS_ONLN));
+}
+
+static void print_summary(const double *raw, const double *sd, unsigned n)
+{
+        double a = median(raw, n), b = median(sd, n);
+
+        printf("%-16s  %11.2f  %16.2f  %5.2f\n\n", "median", a, b, b / a);
+        printf("median raw %.1f us/call, seccompd %.1f us/call, ratio %.2f\n", a, b, b / a);
+}
+
+/* Both modes of one round, in alternating order; prints the row. */
+static int run_pair(struct bench *b, const struct options *o, unsigned round, double *ret_raw, double *ret_sd)
+{
+        enum mode first = round % 2 ? MODE_RAW : MODE_SECCOMPD;
+        enum mode second = first == MODE_RAW ? MODE_SECCOMPD : MODE_RAW;
+        double us[_MODE_MAX];
+        int r;
+
+        r = run_round(b, first, round, o->calls, &us[first]);
+        if (r >= 0)
+                r = run_round(b, second, round, o->calls, &us[second]);
+        if (r < 0)
+                return r;
+        printf("%5u  %-9s  %11.2f  %16.2f  %5.2f\n", round, mode_names[first], us[MODE_RAW], us[MODE_SECCOMPD],
+               us[MODE_SECCOMPD] / us[MODE_RAW]);
+        fflush(stdout);
+        *ret_raw = us[MODE_RAW];
+        *ret_sd = us[MODE_SECCOMPD];
+        return 0;
+}
+
+/* ---------------------------------------------------------------- options */
+
+static void help(void)
+{
+        printf("Usage: bench-notify [OPTIONS]\n"
+               "Microseconds per trapped syscall: seccompd against a bare RECV/SEND loop.\n"
+               "Root only: starts its own seccompd on private sockets.\n\n"
+               "  --rounds N      rounds, each running both, in alternating order (default 7)\n"
+               "  --calls N       timed calls per round and mode (default 20000)\n"
+               "  --seccompd PATH the daemon (default $SECCOMPD, else %s)\n"
+               "  -h, --help      show this help\n",
+               BENCH_SECCOMPD);
+}
+
+static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
+{
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+/* 1 to run, 0 to exit successfully (help), -EINVAL on bad usage (printed). */
+static int parse_argv(int argc, char **argv, struct options *o)
+{
+        enum { A_ROUNDS = 0x100, A_CALLS, A_SECCOMPD };
+        static const struct option options[] = {
+                { "rounds", required_argument, NULL, A_ROUNDS },
+                { "calls", required_argument, NULL, A_CALLS },
+                { "seccompd", required_argument, NULL, A_SECCOMPD },
+                { "help", no_argument, NULL, 'h' },
+                { 0 },
+        };
+        unsigned long v;
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                switch (c) {
+                case A_ROUNDS:
+                        if (parse_ulong(optarg, 1, MAX_ROUNDS, &v) < 0)
+                                goto bad;
+                        o->rounds = (unsigned) v;
+                        break;
+                case A_CALLS:
+                        if (parse_ulong(optarg, 1, 100000000, &o->calls) < 0)
+                                goto bad;
+                        break;
+                case A_SECCOMPD:
+                        o->seccompd = optarg;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "bench-notify: unexpected argument '%s' (see --help)\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+bad:
+        fprintf(stderr, "bench-notify: invalid value '%s' (see --help)\n", optarg);
+        return -EINVAL;
+}
+
+static void bench_done(struct bench *b)
+{
+        bench_env_done(&b->env);
+}
+
+/* SIGALRM only has to break a blocking RECV: installed without SA_RESTART. */
+static void on_alarm(int sig)
+{
+        (void) sig;
+}
+
+static int bench_init(struct bench *b)
+{
+        const struct sigaction alarm_action = { .sa_handler = on_alarm };
+        int r;
+
+        if (sigaction(SIGALRM, &alarm_action, NULL) < 0)
+                return -errno;
+        r = bench_env_init(&b->env);
+        if (r < 0)
+                return r;
+        return bench_env_path(&b->env, "never-made", b->node, sizeof(b->node));
+}
+
+int main(int argc, char **argv)
+{
+        _cleanup_(bench_done) struct bench b = BENCH_NULL;
+        struct options o = { .rounds = 7, .calls = 20000, .seccompd = getenv("SECCOMPD") };
+        double raw[MAX_ROUNDS], sd[MAX_ROUNDS];
+        int r;
+
+        if (!o.seccompd || !o.seccompd[0])
+                o.seccompd = BENCH_SECCOMPD;
+        r = parse_argv(argc, argv, &o);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
+        if (geteuid() != 0) {
+                fprintf(stderr, "bench-notify: skipped: needs root (seccompd takes listeners from root only)\n");
+                return EXIT_SKIP;
+        }
+        r = bench_init(&b);
+        if (r < 0) {
+                fprintf(stderr, "bench-notify: setting up: %s\n", strerror(-r));
+                return 1;
+        }
+        if (bench_env_daemon_start(&b.env, o.seccompd) < 0)
+                return 1;
+        print_header(&o);
+        for (unsigned i = 0; i < o.rounds; i++)
+                if (run_pair(&b, &o, i + 1, &raw[i], &sd[i]) < 0)
+                        return 1;
+        print_summary(raw, sd, o.rounds);
+        return bench_env_daemon_stop(&b.env) < 0 ? 1 : 0;
+}
