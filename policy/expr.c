@@ -36,7 +36,8 @@ static int number_parse(const char *s, uint64_t *ret)
         return 0;
 }
 
-static int eval_term(struct yaml_ctx *c, const struct expr_arg *a, const char *term, struct policy_pos pos, uint64_t *ret)
+static int eval_term(struct yaml_ctx *c, const struct expr_arg *a, const char *term, struct policy_pos pos,
+                     uint64_t *ret)
 {
         uint64_t v = 0;
         int r = 0;
@@ -56,7 +57,7 @@ static int eval_term(struct yaml_ctx *c, const struct expr_arg *a, const char *t
                 return yaml_error(c, pos, "unknown symbol \"%s\" for \"%s\"", term, a->name);
         if (r == -ERANGE || v > a->width)
                 return yaml_error(c, pos, "value \"%s\" does not fit \"%s\" (mask 0x%" PRIx64 ")", term, a->name,
-                                a->width);
+                                  a->width);
         *ret = v;
         return 0;
 }
@@ -115,7 +116,7 @@ static int value_item(struct yaml_ctx *c, const char *text, struct policy_pos po
 
 /* A value or a non-empty list of them. */
 int expr_list(struct yaml_ctx *c, const struct expr_arg *a, struct fy_node *n, struct policy_pos fb,
-                        uint64_t **ret, size_t *ret_n)
+              uint64_t **ret, size_t *ret_n)
 {
         size_t count = yaml_list_len(n);
         _cleanup_free_ uint64_t *v = calloc(count ? count : 1, sizeof(*v));
@@ -188,14 +189,14 @@ static int dev_item(struct yaml_ctx *c, const char *text, struct policy_pos pos,
         if (!colon || dev_part(text, (size_t) (colon - text), 0xfff, &devs[i].major) < 0 ||
             dev_part(colon + 1, strlen(colon + 1), 0xfffff, &devs[i].minor) < 0)
                 return yaml_error(c, pos,
-                                "bad device \"%s\": expected \"MAJOR:MINOR\" (major <= 4095, minor <= 1048575, "
-                                "either may be *)",
-                                text);
+                                  "bad device \"%s\": expected \"MAJOR:MINOR\" (major <= 4095, minor <= 1048575, "
+                                  "either may be *)",
+                                  text);
         return 0;
 }
 
 int expr_devs(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what,
-                      struct policy_dev **ret, size_t *ret_n)
+              struct policy_dev **ret, size_t *ret_n)
 {
         size_t count = yaml_list_len(n);
         _cleanup_free_ struct policy_dev *v = calloc(count ? count : 1, sizeof(*v));

@@ -285,13 +285,17 @@ static uint64_t mask_union(const struct argset *s, unsigned arg)
 }
 
 /* One arg, few mask bits: one MASKED_EQ rule per masked value not continued
- * ("mode & S_IFMT in {S_IFCHR, S_IFBLK, ...}"). Exact. 1 when rendered. */
-static int render_enum(struct filter_syscall *fs, const struct argset *cont, unsigned arg)
+ * ("mode & S_IFMT in {S_IFCHR, S_IFBLK, ...}"). Enumerated under the policy's
+ * own mask (|hint|) when that is small, though the set may need fewer bits: the
+ * same calls, in the terms the author wrote. Exact. 1 when rendered. */
+static int render_enum(struct filter_syscall *fs, const struct argset *cont, unsigned arg, uint64_t hint)
 {
         uint64_t mask = mask_union(cont, arg), x = 0;
         unsigned trapped = 0;
         int r = 0;
 
+        if (__builtin_popcountll(mask | hint) <= ENUM_BITS_MAX)
+                mask |= hint;
         if (__builtin_popcountll(mask) > ENUM_BITS_MAX)
                 return 0;
         do {
@@ -326,6 +330,16 @@ static int cmp_span(const void *a, const void *b)
         uint64_t x = ((const struct span *) a)->lo, y = ((const struct span *) b)->lo;
 
         return x < y ? -1 : x > y;
+}
+
+/* The 64-bit register value a caller passes for a 32-bit value: libcs pass int
+ * args sign-extended (AT_FDCWD arrives as 0xffffffffffffff9c), so one with bit
+ * 31 set is compared that way. Any value equal to it has the masked value |v|. */
+static uint64_t whole_value(uint64_t mask, uint64_t v)
+{
+        if ((mask >> 32) == 0 && (v & UINT64_C(0x80000000)))
+                return v | UINT64_C(0xffffffff00000000);
+        return v;
 }
 
 /* Is cont (on |arg| only) one interval of (arg & M), M a low mask? */
@@ -363,6 +377,8 @@ static int render_interval(struct filter_syscall *fs, const struct argset *cont,
 
         if (!as_interval(cont, arg, &mask, &sp))
                 return 0;
+        /* Both ends at or above 2^31 of a 32-bit mask: compare sign-extended. */
+        sp = (struct span) { whole_value(mask, sp.lo), whole_value(mask, sp.lo) == sp.lo ? sp.hi : whole_value(mask, sp.hi) };
         fs->why = mask == UINT64_MAX ? FILTER_WHY_EXACT : FILTER_WHY_WIDE_ARG;
         if (sp.lo == sp.hi) {
                 fs->untrapped_known = true;
@@ -403,33 +419,51 @@ static int render_complement(struct filter_syscall *fs, struct argset *cont)
         return r < 0 ? r : 1;
 }
 
-/* Too complex: trap everything but the continued cube that fixes the fewest bits.
- * Per arg, a wide low mask is compared whole (one NE), a narrow one bit by bit. */
-static int render_one_cube(struct filter_syscall *fs, const struct argset *cont)
+/* Rules to trap the complement of one pattern: a wide mask is compared whole
+ * (one NE: traps more), a narrow one bit by bit (exact). */
+static unsigned pattern_rules(struct argset_pattern p)
+{
+        unsigned bits = (unsigned) __builtin_popcountll(p.mask);
+
+        return bits >= WIDE_BITS ? 1 : bits;
+}
+
+static const struct argset_cube *simplest_cube(const struct argset *cont)
 {
         const struct argset_cube *best = NULL;
-        struct filter_rule keep = {};
-        unsigned best_bits = UINT_MAX;
-        int r = 0;
+        unsigned best_rules = UINT_MAX, best_bits = UINT_MAX;
 
         for (size_t i = 0; i < cont->n; i++) {
-                unsigned bits = 0;
+                unsigned rules = 0, bits = 0;
 
-                for (unsigned a = 0; a < FILTER_ARGS; a++)
+                for (unsigned a = 0; a < FILTER_ARGS; a++) {
+                        rules += pattern_rules(cont->v[i].arg[a]);
                         bits += (unsigned) __builtin_popcountll(cont->v[i].arg[a].mask);
-                if (bits < best_bits) {
+                }
+                if (rules < best_rules || (rules == best_rules && bits < best_bits)) {
+                        best_rules = rules;
                         best_bits = bits;
                         best = &cont->v[i];
                 }
         }
+        return best;
+}
+
+/* Too complex: trap everything but the continued cube that takes the fewest rules. */
+static int render_one_cube(struct filter_syscall *fs, const struct argset *cont)
+{
+        const struct argset_cube *best = simplest_cube(cont);
+        struct filter_rule keep = {};
+        int r = 0;
+
         for (unsigned a = 0; best && r == 0 && a < FILTER_ARGS; a++) {
                 struct argset_pattern p = best->arg[a];
 
                 if (p.mask == 0)
                         continue;
-                if (low_mask(p.mask) && __builtin_popcountll(p.mask) >= WIDE_BITS) {
-                        add_cmp(&keep, a, SCMP_CMP_EQ, p.value, 0);
-                        r = push_one(&fs->rules, &fs->n_rules, a, SCMP_CMP_NE, p.value, 0);
+                if (pattern_rules(p) == 1 && __builtin_popcountll(p.mask) >= WIDE_BITS) {
+                        add_cmp(&keep, a, SCMP_CMP_EQ, whole_value(p.mask, p.value), 0);
+                        r = push_one(&fs->rules, &fs->n_rules, a, SCMP_CMP_NE, whole_value(p.mask, p.value), 0);
                         continue;
                 }
                 add_masked(&keep, a, p.mask, p.value);
@@ -452,14 +486,14 @@ static void reset_rules(struct filter_syscall *fs)
         fs->untrapped_known = false;
 }
 
-static int render(struct filter_syscall *fs, struct argset *cont, bool under)
+static int render(struct filter_syscall *fs, struct argset *cont, bool under, const uint64_t hints[FILTER_ARGS])
 {
         unsigned arg = only_arg(cont);
         int r = 0;
 
         fs->why = FILTER_WHY_EXACT;
         if (arg < FILTER_ARGS)
-                r = render_enum(fs, cont, arg);
+                r = render_enum(fs, cont, arg, hints[arg]);
         if (r == 0 && arg < FILTER_ARGS)
                 r = render_interval(fs, cont, arg);
         if (r == 0)
@@ -485,9 +519,29 @@ static int render(struct filter_syscall *fs, struct argset *cont, bool under)
         return 0;
 }
 
+/* The bits of each arg the policy's integer matches look at, for this syscall. */
+static void mask_hints(const struct policy *p, const struct policy_syscall *ps, uint64_t ret[FILTER_ARGS])
+{
+        memset(ret, 0, FILTER_ARGS * sizeof(ret[0]));
+        for (size_t i = 0; i < ps->n_rules; i++) {
+                const struct policy_rule *rule = &p->rules[ps->rules[i]];
+
+                for (size_t k = 0; k < rule->n_matches; k++) {
+                        const struct policy_match *m = &rule->matches[k];
+                        unsigned arg = m->args ? m->args[ps->slots[i]] : FILTER_ARGS;
+
+                        if (arg < FILTER_ARGS && (m->kind == MATCH_INT_IN || m->kind == MATCH_INT_RANGE))
+                                ret[arg] |= m->mask;
+                        else if (arg < FILTER_ARGS && m->kind == MATCH_FLAGS)
+                                ret[arg] |= m->all | m->none | m->any;
+                }
+        }
+}
+
 static int compile_syscall(const struct policy *p, const struct policy_syscall *ps, struct filter_syscall *fs)
 {
         _cleanup_(argset_done) struct argset cont = {};
+        uint64_t hints[FILTER_ARGS];
         bool under = false;
         int r;
 
@@ -508,7 +562,21 @@ static int compile_syscall(const struct policy *p, const struct policy_syscall *
                 fs->why = under ? FILTER_WHY_UNCHECKABLE : FILTER_WHY_NO_CONTINUE;
                 return 0;
         }
-        return render(fs, &cont, under);
+        mask_hints(p, ps, hints);
+        return render(fs, &cont, under, hints);
+}
+
+/* A negative number is libseccomp's pseudo syscall: one the arch lacks, or one
+ * it multiplexes (socket via socketcall on x86), whose args live in memory. */
+static int compile_pseudo(uint32_t arch, struct filter_syscall *fs)
+{
+        if (seccomp_syscall_resolve_name_rewrite(arch, fs->name) < 0) {
+                fs->trap = FILTER_TRAP_ABSENT;
+                return 0;
+        }
+        fs->trap = FILTER_TRAP_ALWAYS;
+        fs->why = FILTER_WHY_MULTIPLEXED;
+        return 0;
 }
 
 /* ---- the plan ---- */
@@ -556,7 +624,7 @@ int filter_plan_build(const struct policy *p, uint32_t arch, struct filter_plan 
                 fs->nr = seccomp_syscall_resolve_name_arch(arch, fs->name);
                 if (fs->nr == __NR_SCMP_ERROR)
                         return -ENOENT;
-                r = compile_syscall(p, &p->syscalls[i], fs);
+                r = fs->nr >= 0 ? compile_syscall(p, &p->syscalls[i], fs) : compile_pseudo(arch, fs);
                 if (r < 0)
                         return r;
         }
@@ -579,13 +647,14 @@ int filter_plan_add_rules(const struct filter_plan *plan, scmp_filter_ctx ctx)
 {
         for (size_t i = 0; i < plan->n_syscalls; i++) {
                 const struct filter_syscall *fs = &plan->syscalls[i];
-                int r = 0;
+                /* libseccomp takes this machine's numbers and maps them to each of
+                 * the context's arches by name. */
+                int nr = seccomp_syscall_resolve_name(fs->name), r = 0;
 
                 if (fs->trap == FILTER_TRAP_ALWAYS)
-                        r = seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, fs->nr, 0, NULL);
+                        r = seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, nr, 0, NULL);
                 for (size_t k = 0; r == 0 && fs->trap == FILTER_TRAP_WHEN && k < fs->n_rules; k++)
-                        r = seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, fs->nr, fs->rules[k].n_cmps,
-                                                   fs->rules[k].cmps);
+                        r = seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, nr, fs->rules[k].n_cmps, fs->rules[k].cmps);
                 if (r < 0)
                         return r;
         }

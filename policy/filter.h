@@ -25,6 +25,7 @@ struct filter_rule {
 
 enum filter_trap {
         FILTER_TRAP_NEVER,  /* the policy continues every call: left out of the filter */
+        FILTER_TRAP_ABSENT, /* the arch has no such syscall: nothing to trap */
         FILTER_TRAP_WHEN,   /* trapped when any of rules[] holds */
         FILTER_TRAP_ALWAYS, /* trapped unconditionally */
 };
@@ -36,11 +37,12 @@ enum filter_why {
         FILTER_WHY_UNCHECKABLE, /* a continue rule reads what a filter cannot (strings, the caller) */
         FILTER_WHY_TOO_COMPLEX, /* the exact set takes too many rules: a simpler superset is trapped */
         FILTER_WHY_WIDE_ARG,    /* masked arg compared whole: calls with stray high bits are trapped too */
+        FILTER_WHY_MULTIPLEXED, /* the arch passes its args via socketcall/ipc: no arg can be tested */
 };
 
 struct filter_syscall {
         char *name;
-        int nr;                        /* for plan->arch */
+        int nr;                        /* for plan->arch; negative: libseccomp's pseudo number */
         enum filter_trap trap;
         enum filter_why why;
         size_t n_rules;
@@ -59,11 +61,10 @@ struct filter_plan {
         struct filter_syscall *syscalls; /* every syscall a rule names, sorted by name */
 };
 
-/* Compiles |p| for |arch| (SCMP_ARCH_NATIVE: this machine's). A syscall the
- * policy names that |arch| does not have is an error (-ENOENT): the parser checks
- * names for one arch, so compile for the arch the policy was parsed for. The
- * plan owns copies of everything it needs. 0, -ENOENT, -EINVAL (bad arch), -ENOMEM.
- * Does not log. */
+/* Compiles |p| for |arch| (SCMP_ARCH_NATIVE: this machine's). A syscall name
+ * libseccomp does not know is an error (-ENOENT); one it knows that |arch| lacks
+ * (mknod on aarch64) is FILTER_TRAP_ABSENT. The plan owns copies of everything
+ * it needs. 0, -ENOENT, -EINVAL (bad arch), -ENOMEM. Does not log. */
 int filter_plan_build(const struct policy *p, uint32_t arch, struct filter_plan **ret);
 struct filter_plan *filter_plan_free(struct filter_plan *plan);
 
@@ -82,6 +83,10 @@ int filter_plan_new_ctx(const struct filter_plan *plan, scmp_filter_ctx *ret);
  * |listener_path|, listenerMetadata "policy=NAME", one SCMP_ACT_NOTIFY entry per
  * distinct argument list. 0 or -EIO (write error on |f|). */
 int filter_print_oci(const struct filter_plan *plan, const char *listener_path, FILE *f);
+
+/* A rule's comparisons as an OCI `args` array, on one line:
+ * [{"index": 1, "value": MASK, "valueTwo": VALUE, "op": "SCMP_CMP_MASKED_EQ"}]. */
+int filter_print_oci_args(const struct filter_rule *r, FILE *f);
 
 /* An LXC seccomp v2 profile ("2", "denylist", an arch section, one `notify` line
  * per rule), then as comments the lxc.seccomp.* lines that enable it with

@@ -18,7 +18,8 @@ struct arg_ref {
         bool mknod_mode;                 /* type 0 counts as S_IFREG */
 };
 
-static int str_item(struct yaml_ctx *c _unused_, const char *text, struct policy_pos pos _unused_, size_t i, void *userdata)
+static int str_item(struct yaml_ctx *c _unused_, const char *text, struct policy_pos pos _unused_, size_t i,
+                    void *userdata)
 {
         char **strs = userdata;
 
@@ -76,8 +77,8 @@ static int check_in_mask(struct yaml_ctx *c, const struct policy_match *m, struc
         for (size_t i = 0; i < m->n_values; i++)
                 if (m->values[i] & ~m->mask)
                         return yaml_error(c, pos, "bad value 0x%" PRIx64 " for \"%s\": bits outside the mask 0x%" PRIx64
-                                        " never match",
-                                        m->values[i], m->arg_name, m->mask);
+                                          " never match",
+                                          m->values[i], m->arg_name, m->mask);
         return 0;
 }
 
@@ -95,13 +96,14 @@ static int parse_range(struct yaml_ctx *c, const struct expr_arg *a, const struc
         r = expr_one(c, a, fy_node_sequence_get_by_index(n, 0), pos, &m->lo);
         r = yaml_worse(r, expr_one(c, a, fy_node_sequence_get_by_index(n, 1), pos, &m->hi));
         if (r == 0 && m->lo > m->hi)
-                r = yaml_error(c, pos, "bad range for \"%s\": 0x%" PRIx64 " is above 0x%" PRIx64, a->name, m->lo, m->hi);
+                r = yaml_error(c, pos, "bad range for \"%s\": 0x%" PRIx64 " is above 0x%" PRIx64, a->name, m->lo,
+                               m->hi);
         return r;
 }
 
 /* {equals: V} | {in: [...]} | {range: [LO, HI]}, each with an optional mask. */
-static int parse_compare(struct yaml_ctx *c, struct policy_rule *rule, const struct arg_ref *ref, const struct yaml_field *f,
-                         struct policy_pos fb)
+static int parse_compare(struct yaml_ctx *c, struct policy_rule *rule, const struct arg_ref *ref,
+                         const struct yaml_field *f, struct policy_pos fb)
 {
         struct expr_arg a = int_arg_of(ref);
         const struct yaml_field *vf = f[F_EQUALS].key_node ? &f[F_EQUALS] : &f[F_IN];
@@ -110,14 +112,16 @@ static int parse_compare(struct yaml_ctx *c, struct policy_rule *rule, const str
         int r = 0;
 
         if (f[F_EQUALS].key_node && f[F_IN].key_node)
-                return yaml_error(c, yaml_pos_or(f[F_IN].key_node, fb), "\"%s\": use equals or in, not both", ref->name);
+                return yaml_error(c, yaml_pos_or(f[F_IN].key_node, fb), "\"%s\": use equals or in, not both",
+                                  ref->name);
         if (vf->key_node && f[F_RANGE].key_node)
-                return yaml_error(c, yaml_pos_or(f[F_RANGE].key_node, fb), "\"%s\": use %s or range, not both", ref->name,
-                                vf->key);
+                return yaml_error(c, yaml_pos_or(f[F_RANGE].key_node, fb), "\"%s\": use %s or range, not both",
+                                  ref->name, vf->key);
         if (f[F_MASK].key_node)
                 r = expr_one(c, &a, f[F_MASK].value, yaml_field_pos(&f[F_MASK], fb), &mask);
         if (f[F_EQUALS].value && fy_node_is_sequence(f[F_EQUALS].value))
-                return yaml_error(c, yaml_field_pos(&f[F_EQUALS], fb), "\"equals\" takes one value; use \"in\" for a list");
+                return yaml_error(c, yaml_field_pos(&f[F_EQUALS], fb),
+                                  "\"equals\" takes one value; use \"in\" for a list");
         m = add_match(rule, ref->name, ref->args, f[F_RANGE].key_node ? MATCH_INT_RANGE : MATCH_INT_IN,
                       yaml_pos_or(f[F_RANGE].key_node ? f[F_RANGE].key_node : vf->key_node, fb));
         if (!m)
@@ -130,8 +134,8 @@ static int parse_compare(struct yaml_ctx *c, struct policy_rule *rule, const str
 }
 
 /* {all: F, none: F, any: F} */
-static int parse_flags(struct yaml_ctx *c, struct policy_rule *rule, const struct arg_ref *ref, const struct yaml_field *f,
-                       struct policy_pos fb)
+static int parse_flags(struct yaml_ctx *c, struct policy_rule *rule, const struct arg_ref *ref,
+                       const struct yaml_field *f, struct policy_pos fb)
 {
         struct expr_arg a = int_arg_of(ref);
         const struct yaml_field *first = f[F_ALL].key_node ? &f[F_ALL] : f[F_NONE].key_node ? &f[F_NONE] : &f[F_ANY];
@@ -147,15 +151,15 @@ static int parse_flags(struct yaml_ctx *c, struct policy_rule *rule, const struc
         if (f[F_ANY].key_node)
                 r = yaml_worse(r, expr_or(c, &a, f[F_ANY].value, yaml_field_pos(&f[F_ANY], fb), &m->any));
         if (r == 0 && (m->all & m->none))
-                r = yaml_error(c, m->pos, "\"%s\": all and none share bits 0x%" PRIx64 ", so it never matches", ref->name,
-                             m->all & m->none);
+                r = yaml_error(c, m->pos, "\"%s\": all and none share bits 0x%" PRIx64 ", so it never matches",
+                               ref->name, m->all & m->none);
         return r;
 }
 
 /* mode {type: T} / {perm: P}: the value under a fixed mask. For mknod a type of
  * 0 creates a regular file (the kernel's may_mknod), so S_IFREG includes 0. */
-static int parse_mode_part(struct yaml_ctx *c, struct policy_rule *rule, const struct arg_ref *ref, const struct yaml_field *f,
-                           struct policy_pos fb, bool type)
+static int parse_mode_part(struct yaml_ctx *c, struct policy_rule *rule, const struct arg_ref *ref,
+                           const struct yaml_field *f, struct policy_pos fb, bool type)
 {
         struct expr_arg a = int_arg_of(ref);
         struct policy_pos pos = yaml_field_pos(f, fb);
@@ -172,7 +176,7 @@ static int parse_mode_part(struct yaml_ctx *c, struct policy_rule *rule, const s
         for (size_t i = 0; r == 0 && i < m->n_values; i++) {
                 if (m->values[i] & ~m->mask)
                         return yaml_error(c, pos, "bad value 0x%" PRIx64 " for \"%s\": not %s", m->values[i], f->key,
-                                        type ? "a file type (S_IF*)" : "permission bits (07777)");
+                                          type ? "a file type (S_IF*)" : "permission bits (07777)");
                 reg |= m->values[i] == S_IFREG;
                 zero |= m->values[i] == 0;
         }
@@ -205,7 +209,8 @@ static int parse_int_map(struct yaml_ctx *c, struct policy_rule *rule, const str
         if (f[F_EQUALS].key_node || f[F_IN].key_node || f[F_RANGE].key_node)
                 r = yaml_worse(r, parse_compare(c, rule, ref, f, fb));
         else if (f[F_MASK].key_node)
-                r = yaml_worse(r, yaml_error(c, yaml_pos_or(f[F_MASK].key_node, fb), "\"mask\" needs equals, in or range"));
+                r = yaml_worse(r, yaml_error(c, yaml_pos_or(f[F_MASK].key_node, fb),
+                                             "\"mask\" needs equals, in or range"));
         if (r != -ENOMEM && (f[F_ALL].key_node || f[F_NONE].key_node || f[F_ANY].key_node))
                 r = yaml_worse(r, parse_flags(c, rule, ref, f, fb));
         if (r != -ENOMEM && f[F_TYPE].key_node)
@@ -313,13 +318,15 @@ static int parse_caller(struct yaml_ctx *c, struct policy_rule *rule, struct fy_
                 return r;
         if (f[0].key_node) {
                 m = add_match(rule, "caller.uid", NULL, MATCH_CALLER_UID, yaml_pos_or(f[0].key_node, fb));
-                r = yaml_worse(r, m ? expr_list(c, &uid, f[0].value, yaml_field_pos(&f[0], fb), &m->values, &m->n_values)
-                               : -ENOMEM);
+                r = yaml_worse(r, m ? expr_list(c, &uid, f[0].value, yaml_field_pos(&f[0], fb), &m->values,
+                                                &m->n_values)
+                                    : -ENOMEM);
         }
         if (f[1].key_node && r != -ENOMEM) {
                 m = add_match(rule, "caller.capabilities", NULL, MATCH_CALLER_CAPS, yaml_pos_or(f[1].key_node, fb));
-                r = yaml_worse(r, m ? yaml_each(c, f[1].value, yaml_field_pos(&f[1], fb), "\"capabilities\"", cap_item, &m->all)
-                               : -ENOMEM);
+                r = yaml_worse(r, m ? yaml_each(c, f[1].value, yaml_field_pos(&f[1], fb), "\"capabilities\"",
+                                                cap_item, &m->all)
+                                    : -ENOMEM);
         }
         if (f[2].key_node && r != -ENOMEM)
                 r = yaml_worse(r, parse_userns(c, rule, &f[2], fb));
@@ -346,7 +353,8 @@ static int resolve_arg(struct yaml_ctx *c, const struct policy_rule *rule, const
                 const struct arg_schema *a = schema_arg(schema_lookup(rule->syscalls[i]), name);
 
                 if (!a) {
-                        r = yaml_worse(r, yaml_error(c, pos, "unknown arg \"%s\" for syscall %s", name, rule->syscalls[i]));
+                        r = yaml_worse(r, yaml_error(c, pos, "unknown arg \"%s\" for syscall %s", name,
+                                                     rule->syscalls[i]));
                         continue;
                 }
                 if (!ret->schema) {
@@ -354,8 +362,8 @@ static int resolve_arg(struct yaml_ctx *c, const struct policy_rule *rule, const
                         first = i;
                 } else if (a->kind != ret->schema->kind || a->width_mask != ret->schema->width_mask ||
                            a->symbols != ret->schema->symbols)
-                        r = yaml_worse(r, yaml_error(c, pos, "arg \"%s\" differs between %s and %s: split the rule", name,
-                                              rule->syscalls[first], rule->syscalls[i]));
+                        r = yaml_worse(r, yaml_error(c, pos, "arg \"%s\" differs between %s and %s: split the rule",
+                                                     name, rule->syscalls[first], rule->syscalls[i]));
                 ret->args[i] = (uint8_t) a->index;
                 ret->mknod_mode |= a->kind == ARG_MODE && is_mknod(rule->syscalls[i]);
         }

@@ -49,7 +49,6 @@ void policy_diags_print(const struct policy_diags *d, const char *file, FILE *f)
         }
 }
 
-
 /* Stable, by position: the order a reader meets them in the file. */
 static void diags_sort(struct policy_diags *d, size_t from)
 {
@@ -87,11 +86,11 @@ static int check_action(struct yaml_ctx *c, const struct policy_action *a, const
 {
         if (a->kind == VERDICT_EMULATE && a->emulator != EMULATOR_NONE && !can_emulate(a->emulator, syscall))
                 return yaml_error(c, a->pos, "%shandler %s cannot emulate %s", whose, emulator_to_string(a->emulator),
-                                syscall);
+                                  syscall);
         if (a->kind == VERDICT_INJECT && !returns_fd(syscall))
                 return yaml_error(c, a->pos, "%sinject on %s, which returns no fd (only open, openat, openat2, socket, "
-                                "memfd_create do)",
-                                whose, syscall);
+                                  "memfd_create do)",
+                                  whose, syscall);
         return 0;
 }
 
@@ -127,8 +126,8 @@ static int parse_action_words(struct yaml_ctx *c, const char *text, struct polic
                 return 0;
         }
         return yaml_error(c, a->pos, "unknown action \"%s\": expected continue, errno NAME, emulate HANDLER, "
-                        "{emulate: HANDLER, ...} or {inject: PATH, ...}",
-                        text);
+                          "{emulate: HANDLER, ...} or {inject: PATH, ...}",
+                          text);
 }
 
 /* {emulate: HANDLER, PARAM: VALUE...} */
@@ -151,7 +150,7 @@ static int parse_emulate(struct yaml_ctx *c, struct fy_node *map, struct policy_
         r = yaml_fields(c, map, a->pos, "param", where, f, a->emulator == EMULATOR_MKNOD ? 2 : 1);
         if (r != -ENOMEM && f[1].key_node)
                 r = yaml_worse(r, expr_devs(c, f[1].value, yaml_field_pos(&f[1], a->pos), "\"devices\"",
-                                        &a->params.mknod.devices, &a->params.mknod.n_devices));
+                                            &a->params.mknod.devices, &a->params.mknod.n_devices));
         return r;
 }
 
@@ -255,8 +254,9 @@ static int check_reachable(struct yaml_ctx *c, const struct policy *p, const boo
                                 continue;
                         rule_label(&p->rules[i], i, ri, sizeof(ri));
                         rule_label(&p->rules[j], j, rj, sizeof(rj));
-                        r = yaml_worse(r, yaml_error(c, p->rules[i].pos, "%s is unreachable: %s (line %u) matches everything it does",
-                                              ri, rj, p->rules[j].pos.line));
+                        r = yaml_worse(r, yaml_error(c, p->rules[i].pos,
+                                                     "%s is unreachable: %s (line %u) matches everything it does", ri,
+                                                     rj, p->rules[j].pos.line));
                         if (r == -ENOMEM)
                                 return r;
                         break;
@@ -287,7 +287,7 @@ static int syscall_item(struct yaml_ctx *c, const char *name, struct policy_pos 
                 return yaml_warn(c, pos, "syscall %s is listed twice in %s", name, label);
         if (schema_runtime_syscall(name)) {
                 r = yaml_warn(c, pos, "%s traps %s, which runtimes call between loading the filter and exec: "
-                            "this can deadlock the runtime", label, name);
+                              "this can deadlock the runtime", label, name);
                 if (r < 0)
                         return r;
         }
@@ -312,7 +312,8 @@ static int parse_syscalls(struct yaml_ctx *c, struct policy_rule *rule, size_t i
 
 enum { R_NAME, R_SYSCALLS, R_MATCH, R_ACTION, _R_MAX };
 
-static int parse_rule(struct yaml_ctx *c, struct fy_node *n, size_t index, struct policy_pos fb, struct policy_rule *rule)
+static int parse_rule(struct yaml_ctx *c, struct fy_node *n, size_t index, struct policy_pos fb,
+                      struct policy_rule *rule)
 {
         struct yaml_field f[_R_MAX] = {
                 [R_NAME] = { .key = "name" }, [R_SYSCALLS] = { .key = "syscalls", .required = true },
@@ -358,7 +359,8 @@ static int parse_rules(struct yaml_ctx *c, struct policy *p, const struct yaml_f
         if (yaml_null(f->value))
                 return 0;
         if (!fy_node_is_sequence(f->value))
-                return yaml_error(c, yaml_field_pos(f, fb), "\"rules\" must be a list, not %s", yaml_type_name(f->value));
+                return yaml_error(c, yaml_field_pos(f, fb), "\"rules\" must be a list, not %s",
+                                  yaml_type_name(f->value));
         p->rules = calloc(yaml_list_len(f->value) + 1, sizeof(*p->rules));
         ok = calloc(yaml_list_len(f->value) + 1, sizeof(*ok));
         if (!p->rules || !ok)
@@ -441,8 +443,10 @@ enum { P_NAME, P_DESCRIPTION, P_DEFAULT, P_RULES, _P_MAX };
 static int parse_root(struct yaml_ctx *c, struct fy_node *root, struct policy *p)
 {
         struct yaml_field f[_P_MAX] = {
-                [P_NAME] = { .key = "name", .required = true }, [P_DESCRIPTION] = { .key = "description", .required = true },
-                [P_DEFAULT] = { .key = "default", .required = true }, [P_RULES] = { .key = "rules", .required = true },
+                [P_NAME] = { .key = "name", .required = true },
+                [P_DESCRIPTION] = { .key = "description", .required = true },
+                [P_DEFAULT] = { .key = "default", .required = true },
+                [P_RULES] = { .key = "rules", .required = true },
         };
         const struct policy_pos top = { 1, 1 };
         int r = yaml_mapping(c, root, top, "a policy");
@@ -500,6 +504,9 @@ static int parse_text(struct yaml_ctx *c, const char *text, size_t len, struct p
         struct fy_diag_cfg dcfg;
         int r;
 
+        r = yaml_check_text(c, text, len);
+        if (r < 0)
+                return r;
         fy_diag_cfg_default(&dcfg);
         dcfg.fp = NULL;
         dcfg.output_fn = NULL;

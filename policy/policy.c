@@ -166,6 +166,14 @@ static bool dev_in(struct policy_dev d, const struct policy_dev *devs, size_t n)
         return false;
 }
 
+static bool ends_as_directory(const char *path)
+{
+        size_t n = strlen(path);
+
+        return (n > 0 && path[n - 1] == '/') || strcmp(path, ".") == 0 || strcmp(path, "..") == 0 ||
+               (n >= 2 && strcmp(path + n - 2, "/.") == 0) || (n >= 3 && strcmp(path + n - 3, "/..") == 0);
+}
+
 const char *policy_normalize_path(const char *cwd, const char *path, char *buf, size_t size)
 {
         size_t len = 0;
@@ -201,6 +209,10 @@ const char *policy_normalize_path(const char *cwd, const char *path, char *buf, 
                         p += n;
                 }
         }
+        /* "x/", "x/." and "x/.." name a directory: keep the slash so a glob for a
+         * file does not match what the kernel would refuse (ENOTDIR). */
+        if (ends_as_directory(path) && len > 1)
+                buf[len++] = '/';
         buf[len] = '\0';
         /* A relative path without a cwd stays relative: globs on absolute paths miss it. */
         return path[0] == '/' || cwd ? buf : path;
@@ -211,6 +223,9 @@ static bool str_holds(const struct policy_match *m, const char *s, const char *c
         char buf[2 * PATH_MAX];
 
         if (!s)
+                return false;
+        /* The kernel fails an empty path (ENOENT): it names no file a glob could mean. */
+        if (m->kind == MATCH_STR_GLOB && s[0] == '\0')
                 return false;
         if (m->kind == MATCH_STR_GLOB)
                 s = policy_normalize_path(cwd, s, buf, sizeof(buf));

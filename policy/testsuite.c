@@ -752,10 +752,22 @@ static void origin(const struct policy *p, const struct verdict *v, char *buf, s
                 snprintf(buf + n, size - (size_t) n, ", line %u", line);
 }
 
+/* Does the rule a case names exist in |p|? A typo there fails every run. */
+static bool rule_exists(const struct policy *p, const struct testsuite_expect *e)
+{
+        if (e->rule_kind == TESTSUITE_RULE_NUMBER)
+                return e->rule_number <= p->n_rules;
+        for (size_t i = 0; e->rule_kind == TESTSUITE_RULE_NAME && i < p->n_rules; i++)
+                if (p->rules[i].name && strcmp(p->rules[i].name, e->rule_name) == 0)
+                        return true;
+        return e->rule_kind != TESTSUITE_RULE_NAME;
+}
+
 /* The expectation in a policy file's words, and its rule if the case names one. */
-static void expected(const struct testsuite_expect *e, char *buf, size_t size)
+static void expected(const struct policy *p, const struct testsuite_expect *e, char *buf, size_t size)
 {
         struct verdict v = { .kind = e->kind, .error = e->error, .emulator = e->emulator };
+        const char *missing = rule_exists(p, e) ? "" : ": the policy has no such rule";
         char text[4200];
 
         if (e->kind == VERDICT_INJECT)
@@ -765,9 +777,9 @@ static void expected(const struct testsuite_expect *e, char *buf, size_t size)
         if (e->rule_kind == TESTSUITE_RULE_DEFAULT)
                 snprintf(buf, size, "%s (default)", text);
         else if (e->rule_kind == TESTSUITE_RULE_NUMBER)
-                snprintf(buf, size, "%s (rule %u)", text, e->rule_number);
+                snprintf(buf, size, "%s (rule %u%s)", text, e->rule_number, missing);
         else if (e->rule_kind == TESTSUITE_RULE_NAME)
-                snprintf(buf, size, "%s (rule \"%s\")", text, e->rule_name);
+                snprintf(buf, size, "%s (rule \"%s\"%s)", text, e->rule_name, missing);
         else
                 snprintf(buf, size, "%s", text);
 }
@@ -782,7 +794,7 @@ const char *testsuite_describe(const struct policy *p, const struct testsuite_ca
         if (passed)
                 snprintf(buf, size, "%s (%s)", text, from);
         else {
-                expected(&tc->expect, want, sizeof(want));
+                expected(p, &tc->expect, want, sizeof(want));
                 snprintf(buf, size, "expected %s, got %s (%s)", want, text, from);
         }
         return buf;

@@ -8,7 +8,8 @@
 
 #include "policy/yaml.h"
 
-_printf_(4, 0) static int diag_vadd(struct yaml_ctx *c, bool warning, struct policy_pos pos, const char *fmt, va_list ap)
+_printf_(4, 0) static int diag_vadd(struct yaml_ctx *c, bool warning, struct policy_pos pos, const char *fmt,
+                                    va_list ap)
 {
         struct policy_diags *d = c->diags;
         struct policy_diag *v;
@@ -72,7 +73,8 @@ struct policy_pos yaml_pos(struct fy_node *n)
                 /* The token's mark is past the opening quote or the '*'. */
                 style = fy_node_get_style(n);
                 quoted = style == FYNS_SINGLE_QUOTED || style == FYNS_DOUBLE_QUOTED || style == FYNS_ALIAS;
-                return (struct policy_pos) { (unsigned) m->line + 1, (unsigned) m->column + (quoted && m->column > 0 ? 0 : 1) };
+                return (struct policy_pos) { (unsigned) m->line + 1,
+                                             (unsigned) m->column + (quoted && m->column > 0 ? 0 : 1) };
         case FYNT_MAPPING:
                 pair = fy_node_mapping_iterate(n, &iter);
                 return pair ? yaml_pos(fy_node_pair_key(pair)) : YAML_NO_POS;
@@ -101,8 +103,8 @@ bool yaml_null(struct fy_node *n)
                 return false;
         s = fy_node_get_scalar(n, &len);
         return s && ((len == 1 && s[0] == '~') || (len == 4 && (memcmp(s, "null", 4) == 0 ||
-                                                              memcmp(s, "Null", 4) == 0 ||
-                                                              memcmp(s, "NULL", 4) == 0)));
+                                                                memcmp(s, "Null", 4) == 0 ||
+                                                                memcmp(s, "NULL", 4) == 0)));
 }
 
 const char *yaml_type_name(struct fy_node *n)
@@ -142,7 +144,7 @@ int yaml_mapping(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, co
 /* Fills |f| from mapping |map|; reports unknown keys (a |noun|: "key", "param")
  * and missing required ones. Present fields are usable even when it fails. */
 int yaml_fields(struct yaml_ctx *c, struct fy_node *map, struct policy_pos fb, const char *noun, const char *where,
-                      struct yaml_field *f, size_t n)
+                struct yaml_field *f, size_t n)
 {
         struct fy_node_pair *pair;
         void *iter = NULL;
@@ -169,7 +171,8 @@ int yaml_fields(struct yaml_ctx *c, struct fy_node *map, struct policy_pos fb, c
         }
         for (size_t i = 0; i < n; i++)
                 if (f[i].required && !f[i].key_node)
-                        r = yaml_worse(r, yaml_error(c, yaml_pos_or(map, fb), "missing key \"%s\" in %s", f[i].key, where));
+                        r = yaml_worse(r, yaml_error(c, yaml_pos_or(map, fb), "missing key \"%s\" in %s", f[i].key,
+                                                     where));
         return r;
 }
 
@@ -191,7 +194,7 @@ size_t yaml_list_len(struct fy_node *n)
 
 /* Calls |fn| for the scalar |n| or for each scalar of the non-empty list |n|. */
 int yaml_each(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, yaml_item_fn fn,
-                     void *userdata)
+              void *userdata)
 {
         struct fy_node *item;
         void *iter = NULL;
@@ -234,4 +237,58 @@ int yaml_bool(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const
                 return 0;
         }
         return yaml_error(c, yaml_pos_or(n, fb), "%s must be true or false, not \"%s\"", what, s);
+}
+
+/* One strict UTF-8 sequence (no overlongs, surrogates or values above
+ * U+10FFFF): its length, or 0 when invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *ret)
+{
+        static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+        size_t n = s[0] < 0x80             ? 1
+                   : (s[0] & 0xe0) == 0xc0 ? 2
+                   : (s[0] & 0xf0) == 0xe0 ? 3
+                   : (s[0] & 0xf8) == 0xf0 ? 4
+                                           : 0;
+        uint32_t cp;
+
+        if (n == 0 || n > len)
+                return 0;
+        cp = n == 1 ? s[0] : s[0] & (0x7f >> n);
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[i] & 0x3f);
+        }
+        if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+                return 0;
+        *ret = cp;
+        return n;
+}
+
+/* YAML 1.2's c-printable. */
+static bool printable(uint32_t cp)
+{
+        return cp == 0x9 || cp == 0xa || cp == 0xd || (cp >= 0x20 && cp <= 0x7e) || cp == 0x85 ||
+               (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000;
+}
+
+int yaml_check_text(struct yaml_ctx *c, const char *text, size_t len)
+{
+        const unsigned char *s = (const unsigned char *) text;
+        unsigned line = 1, col = 1;
+
+        for (size_t i = 0; i < len; col++) {
+                uint32_t cp = 0;
+                size_t n = utf8_decode(s + i, len - i, &cp);
+
+                if (n == 0 || !printable(cp))
+                        return yaml_error(c, (struct policy_pos) { line, col },
+                                          "not YAML text: byte 0x%02x is not printable UTF-8", s[i]);
+                if (cp == '\n') {
+                        line++;
+                        col = 0;
+                }
+                i += n;
+        }
+        return 0;
 }

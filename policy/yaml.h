@@ -71,3 +71,8 @@ size_t yaml_list_len(struct fy_node *n);
  * on after errors. */
 int yaml_each(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, yaml_item_fn fn,
               void *userdata);
+
+/* Refuses text YAML does not allow (invalid UTF-8, control characters) with
+ * its line:column, before libfyaml sees it: libfyaml 0.7.12 loops forever on
+ * a directive that ends in a truncated UTF-8 sequence ("%a\xe1"). */
+int yaml_check_text(struct yaml_ctx *c, const char *text, size_t len);

@@ -2,7 +2,8 @@
 # The benchmarks, on a Debian 12 machine as root: installs the build packages that
 # are missing, builds a release tree (build-bench/, reused on later runs) and runs
 # bench-notify: microseconds per trapped syscall, seccompd against a bare
-# RECV/SEND loop. Arguments go to bench-notify, e.g.
+# RECV/SEND loop; then bench-policy: nanoseconds per policy evaluation for the
+# nested-containers policy. Arguments go to bench-notify, e.g.
 #   bash scripts/bench.sh --rounds 9 --calls 50000
 set -euo pipefail
 
@@ -19,5 +20,7 @@ else
         meson setup "$BUILD" --buildtype=release
 fi
 # Only what the benchmark runs.
-ninja -C "$BUILD" supervisor/seccompd tests/bench/bench-notify
-exec "$BUILD/tests/bench/bench-notify" --seccompd "$PWD/$BUILD/supervisor/seccompd" "$@"
+ninja -C "$BUILD" supervisor/seccompd tests/bench/bench-notify tests/bench/bench-policy
+"$BUILD/tests/bench/bench-notify" --seccompd "$PWD/$BUILD/supervisor/seccompd" "$@"
+echo
+"$BUILD/tests/bench/bench-policy"

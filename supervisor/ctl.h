@@ -17,3 +17,11 @@ int ctl_policy_check(int argc, char **argv, const struct ctl_options *o);
 
 /* seccompctl policy test [--verbose] FILE|DIR...: run policy test files (supervisor/ctl_test.c). */
 int ctl_policy_test(int argc, char **argv, const struct ctl_options *o);
+
+/* seccompctl policy filter [--format F] [--socket P] [--arch A] NAME|FILE: the
+ * seccomp filter a policy needs (supervisor/ctl_filter.c). */
+int ctl_policy_filter(int argc, char **argv, const struct ctl_options *o);
+
+/* seccompctl oci-patch --policy NAME [--socket P] CONFIG.JSON: edit an OCI
+ * config.json in place to use seccompd (supervisor/ctl_filter.c). */
+int ctl_oci_patch(int argc, char **argv, const struct ctl_options *o);

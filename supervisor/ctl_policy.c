@@ -1,6 +1,7 @@
 /* seccompctl policy check: what a policy author runs before deploying. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "supervisor/ctl.h"
@@ -49,9 +50,15 @@ int ctl_policy_check(int argc, char **argv, const struct ctl_options *o)
                         continue;
                 }
                 ok++;
-                if (!quiet)
+                if (!quiet) {
+                        struct verdict v = { .kind = p->dflt.kind, .error = p->dflt.error,
+                                             .emulator = p->dflt.emulator, .params = &p->dflt.params };
+                        char buf[PATH_MAX + 16];
+
                         printf("%s: ok: policy \"%s\", %zu rules, default %s\n", p->file, p->name, p->n_rules,
-                               verdict_kind_to_string(p->dflt.kind));
+                               verdict_format(&v, buf, sizeof(buf)));
+                        fflush(stdout);
+                }
                 policy_free(p);
         }
         if (!quiet || bad)

@@ -42,7 +42,7 @@ static int policy_path(const char *file, const char *policy, char **ret)
         int n;
 
         if (policy[0] == '/' || !slash)
-                n = asprintf(ret, "%s%s", policy[0] == '/' ? "" : "./", policy);
+                n = asprintf(ret, "%s", policy);
         else
                 n = asprintf(ret, "%.*s/%s", (int) (slash - file), file, policy);
         return n < 0 ? -ENOMEM : 0;
@@ -146,7 +146,7 @@ static void run_file(const char *file, struct test_run *run)
                 run->bad_files++;
 }
 
-static int yaml_entry(const struct dirent *d)
+static int is_yaml_entry(const struct dirent *d)
 {
         size_t n = strlen(d->d_name);
 
@@ -158,7 +158,7 @@ static void run_dir(const char *dir, struct test_run *run)
 {
         struct dirent **names = NULL;
         size_t len = strlen(dir);
-        int n = scandir(dir, &names, yaml_entry, alphasort);
+        int n = scandir(dir, &names, is_yaml_entry, alphasort);
 
         while (len > 1 && dir[len - 1] == '/')
                 len--;

@@ -90,9 +90,10 @@ static void log_notification(struct notification *n, const char *what, int error
         if (!ratelimit_below(&c->log_rl))
                 return;
         syscall_name(n->req.notif.data.arch, n->req.notif.data.nr, name, sizeof(name));
+        /* %m must be in the format itself: passed through %s it is printed as is. */
         log_internal(error ? LOG_LEVEL_WARNING : LOG_LEVEL_DEBUG, error,
-                     "ct=%s notif=%016llx pid=%u nr=%s: %s%s", c->id, (unsigned long long) n->req.notif.id,
-                     n->req.notif.pid, name, what, error ? ": %m" : "");
+                     error ? "ct=%s notif=%016llx pid=%u nr=%s: %s: %m" : "ct=%s notif=%016llx pid=%u nr=%s: %s",
+                     c->id, (unsigned long long) n->req.notif.id, n->req.notif.pid, name, what);
 }
 
 /* Answers and finishes n. |error| > 0 fails the call; |val| is its return value. */

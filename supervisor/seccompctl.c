@@ -38,7 +38,9 @@ static void help(void)
                "  ping                    check that the daemon answers\n\n"
                "Commands that run here (see COMMAND --help):\n"
                "  policy check FILE|NAME...   validate policies, print errors with file:line:col\n"
-               "  policy test FILE|DIR...     run policy test files, print failures and a summary\n\n"
+               "  policy test FILE|DIR...     run policy test files, print failures and a summary\n"
+               "  policy filter NAME|FILE     the seccomp filter a policy needs (summary, oci, lxc, bpf)\n"
+               "  oci-patch --policy NAME CONFIG.JSON   make an OCI bundle use seccompd\n\n"
                "Options:\n"
                "  -c, --control PATH      the daemon's control socket (default %s)\n"
                "  -p, --policy-dir DIR    where policy NAMEs are found (default %s)\n"
@@ -371,6 +373,8 @@ struct local_command {
 static const struct local_command local_commands[] = {
         { "policy", "check", ctl_policy_check },
         { "policy", "test", ctl_policy_test },
+        { "policy", "filter", ctl_policy_filter },
+        { "oci-patch", NULL, ctl_oci_patch },
 };
 
 /* ---- talking to the daemon ---- */
@@ -495,8 +499,10 @@ static int print_reply(const struct verb *v, const char *buf, size_t len, bool j
 /* Explains a failed query in terms of what the operator should do. */
 static void explain(int r, const char *control)
 {
-        if (r == -ENOENT || r == -ECONNREFUSED)
+        if (r == -ENOENT)
                 fprintf(stderr, "seccompctl: seccompd is not running (no control socket at %s)\n", control);
+        else if (r == -ECONNREFUSED)
+                fprintf(stderr, "seccompctl: seccompd is not running (nothing listens on %s)\n", control);
         else if (r == -EACCES || r == -EPERM)
                 fprintf(stderr, "seccompctl: permission denied on %s: the control socket is for root only\n",
                         control);

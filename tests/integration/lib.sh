@@ -287,7 +287,7 @@ make_bundle() {
 bundle_args() {
         local dir=$1
         shift
-        jq '.process.args = $ARGS.positional' "$dir/config.json" --args "$@" >"$dir/config.json.new" &&
+        jq '.process.args = $ARGS.positional' "$dir/config.json" --args -- "$@" >"$dir/config.json.new" &&
                 mv "$dir/config.json.new" "$dir/config.json"
 }
 

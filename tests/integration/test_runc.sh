@@ -266,12 +266,12 @@ check_absent "runc exec: b 8:0 not made" "$XR/tmp/exec-blk"
 wait_for "runc exec: the finished exec's listener is closed" 10 two_listeners
 check_eq "containers: one record for $ID" 1 "$(ctl_json "[.containers[] | select(.id == \"$ID\")] | length" containers)"
 rec=$(ctl_json ".containers[] | select(.id == \"$ID\") |
-        [.init_pid, .policy, .bundle, .pending, .counters.received, .counters.emulated, .counters.errored,
-         .counters.continued, .counters.caller_gone] | map(tostring) | join(\" \")" containers)
-check_eq "containers: init pid, policy, bundle and counters of $ID" \
-        "$init_pid default $X 0 3 2 1 0 0" "$rec"
+        [.init_pid, .policy, .policy_version, .bundle, .pending, .counters.received, .counters.emulated,
+         .counters.errored, .counters.continued, .counters.caller_gone] | map(tostring) | join(\" \")" containers)
+check_eq "containers: init pid, policy and version, bundle and counters of $ID" \
+        "$init_pid default 1 $X 0 3 2 1 0 0" "$rec"
 row=$(ctl containers 2>>"$IT_TMP/stderr.log" | awk -v id="$ID" '$1 == id { $1 = $1; print }')
-check_eq "seccompctl containers: the row for $ID" "$ID $init_pid default 2 3 0 1 2 0 0" "$row"
+check_eq "seccompctl containers: the row for $ID" "$ID $init_pid default v1 2 3 0 1 2 0 0" "$row"
 check_eq "seccompctl containers: the header" "ID PID POLICY LISTENERS RECEIVED CONTINUED ERRNO EMULATED FAILED GONE" \
         "$(ctl containers 2>>"$IT_TMP/stderr.log" | head -n 1 | tr -s ' ')"
 

@@ -285,3 +285,46 @@ TEST(first_match_wins_and_rule_index_is_reported)
 }
 
 
+
+static const char *norm(const char *cwd, const char *path)
+{
+        static char buf[2 * 4096];
+
+        return policy_normalize_path(cwd, path, buf, sizeof(buf));
+}
+
+TEST(paths_are_normalised_lexically_and_keep_directory_slashes)
+{
+        EXPECT_STREQ(norm(NULL, "/dev//./null"), "/dev/null");
+        EXPECT_STREQ(norm(NULL, "/dev/../etc/x"), "/etc/x");
+        EXPECT_STREQ(norm(NULL, "/../../x"), "/x");
+        EXPECT_STREQ(norm("/root", "a/../b"), "/root/b");
+        EXPECT_STREQ(norm("/", "x"), "/x");
+        EXPECT_STREQ(norm(NULL, "rel/x"), "rel/x"); /* no cwd: as given */
+        EXPECT_STREQ(norm(NULL, "/dev/net/tun/"), "/dev/net/tun/");
+        EXPECT_STREQ(norm("/dev/net/tun", "."), "/dev/net/tun/");
+        EXPECT_STREQ(norm(NULL, "/dev/net/.."), "/dev/");
+        EXPECT_STREQ(norm(NULL, "/"), "/");
+}
+
+TEST(globs_never_match_an_empty_path_or_a_directory_form)
+{
+        struct policy *p = one_rule((struct policy_match) { .kind = MATCH_STR_GLOB, .n_strs = 1, .strs = strv("/dev/net/tun", NULL) },
+                                    VERDICT_CONTINUE);
+        struct policy_call call = { .syscall = "s", .cwd = "/dev/net/tun" };
+        struct verdict v;
+
+        call.strs[1] = "";
+        policy_evaluate(p, &call, &v);
+        EXPECT_EQ(v.kind, VERDICT_ERRNO);
+        call.strs[1] = ".";
+        policy_evaluate(p, &call, &v);
+        EXPECT_EQ(v.kind, VERDICT_ERRNO);
+        call.strs[1] = "/dev/net/tun/";
+        policy_evaluate(p, &call, &v);
+        EXPECT_EQ(v.kind, VERDICT_ERRNO);
+        call.strs[1] = "../tun";
+        policy_evaluate(p, &call, &v);
+        EXPECT_EQ(v.kind, VERDICT_CONTINUE);
+        policy_free(p);
+}

@@ -475,6 +475,28 @@ TEST(yaml_syntax_errors_carry_their_position)
         expect_error("name: t\ndescription: \"a\\0b\"\ndefault: continue\nrules: []\n", 1, 2, 14, "NUL");
 }
 
+TEST(text_that_is_not_printable_utf8_is_refused_before_yaml_parsing)
+{
+        /* libfyaml 0.7.12 loops forever on this one. */
+        expect_error("name: t\n%a\xe1", 1, 2, 3, "byte 0xe1 is not printable UTF-8");
+        expect_error("name: t\x01\n", 1, 1, 8, "byte 0x01");
+        expect_error("name: \xc3\xa9\xff\n", 1, 1, 8, "byte 0xff");
+        expect_error("name: \xc0\xaf\n", 1, 1, 7, "byte 0xc0");        /* overlong "/" */
+        expect_error("name: \xed\xa0\x80\n", 1, 1, 7, "byte 0xed");    /* surrogate */
+}
+
+TEST(nul_bytes_in_the_text_are_refused_with_their_position)
+{
+        static const char text[] = "name: t\ndescription: d\0\ndefault: continue\nrules: []\n";
+        struct policy_diags d = { 0 };
+        struct policy *p = NULL;
+
+        EXPECT_EQ(policy_parse(text, sizeof(text) - 1, "t.yaml", 0, &p, &d), -EINVAL);
+        EXPECT_EQ(d.n_errors, 1);
+        EXPECT_DIAG(&d, false, 2, 15, "byte 0x00");
+        policy_diags_clear(&d);
+}
+
 TEST(unknown_keys_are_errors_at_the_key)
 {
         expect_error(HEAD "  - syscalls: mknod\n    action: continue\n    actoin: continue\nextra: 1\n", 2, 7, 5,

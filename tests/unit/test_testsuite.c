@@ -508,6 +508,14 @@ TEST(run_fails_with_expected_and_got)
         EXPECT_FALSE(run_one(p, "{name: n, syscall: mknod, args: {mode: S_IFIFO}, expect: continue, rule: default}", text,
                              sizeof(text)));
         EXPECT_STREQ(text, "expected continue (default), got continue (rule 1 \"plain\", line 5)");
+        EXPECT_FALSE(run_one(p, "{name: n, syscall: mknod, args: {mode: S_IFIFO}, expect: continue, rule: plian}", text,
+                             sizeof(text)));
+        EXPECT_STREQ(text, "expected continue (rule \"plian\": the policy has no such rule), got continue (rule 1 "
+                           "\"plain\", line 5)");
+        EXPECT_FALSE(run_one(p, "{name: n, syscall: mknod, args: {mode: S_IFIFO}, expect: continue, rule: 9}", text,
+                             sizeof(text)));
+        EXPECT_STREQ(text, "expected continue (rule 9: the policy has no such rule), got continue (rule 1 \"plain\", "
+                           "line 5)");
         policy_free(p);
 }
 

@@ -1,0 +1,898 @@
+/* Policy -> seccomp filter: the plans of the default policy and of hand-written
+ * ones, the safety invariant (a call the plan does not trap is one the policy
+ * continues) checked exhaustively and on random calls, the argset algebra, the
+ * OCI and LXC texts, and the filter loaded into the kernel for a real child. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libfyaml.h>
+#include <seccomp.h>
+
+#include "common/macro.h"
+#include "policy/argset.h"
+#include "policy/builtin.h"
+#include "policy/filter.h"
+#include "policy/parse.h"
+#include "tests/unit/harness.h"
+
+/* ---- helpers ---- */
+
+static struct policy *builtin(void)
+{
+        struct policy_diags d = {};
+        struct policy *p = NULL;
+
+        if (policy_builtin_default(0, &p, &d) < 0)
+                abort();
+        policy_diags_clear(&d);
+        return p;
+}
+
+static struct policy *parse(const char *yaml)
+{
+        struct policy_diags d = {};
+        struct policy *p = NULL;
+
+        if (policy_parse(yaml, strlen(yaml), "test.yaml", 0, &p, &d) < 0) {
+                policy_diags_print(&d, "test.yaml", stderr);
+                abort();
+        }
+        policy_diags_clear(&d);
+        return p;
+}
+
+static struct filter_plan *plan_of(const struct policy *p)
+{
+        struct filter_plan *plan = NULL;
+
+        if (filter_plan_build(p, SCMP_ARCH_NATIVE, &plan) < 0)
+                abort();
+        return plan;
+}
+
+/* The test's own reading of libseccomp comparisons (unsigned, 64-bit). */
+static bool cmp_holds(const struct scmp_arg_cmp *c, const uint64_t args[6])
+{
+        uint64_t v = args[c->arg];
+
+        switch (c->op) {
+        case SCMP_CMP_NE:
+                return v != c->datum_a;
+        case SCMP_CMP_LT:
+                return v < c->datum_a;
+        case SCMP_CMP_LE:
+                return v <= c->datum_a;
+        case SCMP_CMP_EQ:
+                return v == c->datum_a;
+        case SCMP_CMP_GE:
+                return v >= c->datum_a;
+        case SCMP_CMP_GT:
+                return v > c->datum_a;
+        case SCMP_CMP_MASKED_EQ:
+                return (v & c->datum_a) == c->datum_b;
+        default:
+                abort();
+        }
+}
+
+static bool any_rule_holds(const struct filter_rule *v, size_t n, const uint64_t args[6])
+{
+        for (size_t i = 0; i < n; i++) {
+                bool all = true;
+
+                for (unsigned k = 0; k < v[i].n_cmps; k++)
+                        all = all && cmp_holds(&v[i].cmps[k], args);
+                if (all)
+                        return true;
+        }
+        return false;
+}
+
+static bool traps(const struct filter_plan *plan, const char *syscall, const uint64_t args[6])
+{
+        const struct filter_syscall *fs = filter_plan_find(plan, syscall);
+
+        if (!fs)
+                return false;
+        if (fs->trap == FILTER_TRAP_ALWAYS)
+                return true;
+        return fs->trap == FILTER_TRAP_WHEN && any_rule_holds(fs->rules, fs->n_rules, args);
+}
+
+/* The verdict, for every caller context a call could come with: strings read or
+ * not, a caller or none. True when all of them continue. */
+static bool always_continued(const struct policy *p, const char *syscall, const uint64_t args[6])
+{
+        static const char *const strs[] = { NULL, "/dev/null", "user.x", "trusted.overlay.opaque", "tmpfs" };
+        static const struct policy_caller root = { .uid = 0, .userns = true, .cap_effective = ~UINT64_C(0) };
+        const struct policy_caller *callers[] = { NULL, &root };
+
+        for (size_t s = 0; s < ARRAY_SIZE(strs); s++)
+                for (size_t c = 0; c < ARRAY_SIZE(callers); c++) {
+                        struct policy_call call = { .syscall = syscall, .cwd = "/", .caller = callers[c] };
+                        struct verdict v;
+
+                        memcpy(call.args, args, sizeof(call.args));
+                        for (unsigned i = 0; i < 6; i++)
+                                call.strs[i] = strs[s];
+                        policy_evaluate(p, &call, &v);
+                        if (v.kind != VERDICT_CONTINUE)
+                                return false;
+                }
+        return true;
+}
+
+/* The invariant for one call; with an exact plan, also the converse. Returns
+ * false (and says why) on a violation. */
+static bool check_call(const struct policy *p, const struct filter_plan *plan, const char *syscall,
+                       const uint64_t args[6])
+{
+        const struct filter_syscall *fs = filter_plan_find(plan, syscall);
+        bool trapped = traps(plan, syscall, args), cont = always_continued(p, syscall, args);
+
+        if (!trapped && !cont) {
+                fprintf(stderr, "# UNSAFE: %s(%#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 ") runs untrapped, the policy does not continue it\n",
+                        syscall, args[0], args[1], args[2], args[3]);
+                return false;
+        }
+        if (fs && fs->trap == FILTER_TRAP_WHEN && fs->why == FILTER_WHY_EXACT && trapped && cont) {
+                fprintf(stderr, "# inexact: %s(%#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 ") trapped, though continued\n", syscall,
+                        args[0], args[1], args[2], args[3]);
+                return false;
+        }
+        if (fs && fs->trap == FILTER_TRAP_WHEN && fs->untrapped_known &&
+            any_rule_holds(fs->untrapped, fs->n_untrapped, args) == trapped) {
+                fprintf(stderr, "# untrapped rules disagree for %s(%#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 ", %#" PRIx64 ")\n", syscall, args[0],
+                        args[1], args[2], args[3]);
+                return false;
+        }
+        return true;
+}
+
+static uint64_t rnd64(void)
+{
+        return (uint64_t) random() << 42 ^ (uint64_t) random() << 21 ^ (uint64_t) random();
+}
+
+/* A value likely to sit on an edge of some match: a named one, bits of one, a
+ * random one, sign-extended or with stray high bits. */
+static uint64_t interesting(const uint64_t *pool, size_t n)
+{
+        uint64_t v = pool[random() % n];
+
+        switch (random() % 6) {
+        case 0:
+                return v;
+        case 1:
+                return v ^ (UINT64_C(1) << (random() % 64));
+        case 2:
+                return (uint64_t) (int64_t) (int32_t) v;
+        case 3:
+                return v | (rnd64() << 32);
+        case 4:
+                return v + (uint64_t) (random() % 3) - 1;
+        default:
+                return random() % 2 ? rnd64() : (uint64_t) (random() % 0x10000);
+        }
+}
+
+/* Random calls of every syscall the policy names. */
+static bool check_random(const struct policy *p, const struct filter_plan *plan, const uint64_t *pool, size_t n,
+                         unsigned rounds)
+{
+        for (size_t s = 0; s < plan->n_syscalls; s++)
+                for (unsigned i = 0; i < rounds; i++) {
+                        uint64_t args[6];
+
+                        for (unsigned a = 0; a < 6; a++)
+                                args[a] = interesting(pool, n);
+                        if (!check_call(p, plan, plan->syscalls[s].name, args))
+                                return false;
+                }
+        return true;
+}
+
+static const uint64_t pool[] = {
+        0,          1,          2,          3,          10,        16,        4095,      4096,       4097,
+        S_IFIFO,    S_IFCHR,    S_IFDIR,    S_IFBLK,    S_IFREG,   S_IFLNK,   S_IFSOCK,  S_IFCHR | 0666, S_IFIFO | 0644,
+        0x103,      0x105,      0x101,      0x800,      0x0a00c8, 0x0a00e5, 0x10300000, 0xffffff9c, 0x1000,
+        0x20,       0x1020,     0x4000,     0x80000000, UINT32_MAX, UINT64_MAX,
+};
+
+static void fy_document_destroyp(struct fy_document **d)
+{
+        if (*d)
+                fy_document_destroy(*d);
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct filter_plan *, filter_plan_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free);
+
+/* ---- the default policy ---- */
+
+TEST(default_policy_traps_device_types_only)
+{
+        _cleanup_(policy_freep) struct policy *p = builtin();
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        static const char *const names[] = { "mknod", "mknodat" };
+
+        ASSERT_EQ(plan->n_syscalls, 2);
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                const struct filter_syscall *fs = filter_plan_find(plan, names[i]);
+                unsigned mode_arg = i == 0 ? 1 : 2;
+                uint64_t seen = 0;
+
+                ASSERT_TRUE(fs != NULL);
+                ASSERT_EQ(fs->trap, FILTER_TRAP_WHEN);
+                EXPECT_EQ(fs->why, FILTER_WHY_EXACT);
+                /* 16 file types, 4 continued (0, FIFO, REG, SOCK): one rule per other type. */
+                ASSERT_EQ(fs->n_rules, 12);
+                for (size_t k = 0; k < fs->n_rules; k++) {
+                        const struct scmp_arg_cmp *c = &fs->rules[k].cmps[0];
+
+                        ASSERT_EQ(fs->rules[k].n_cmps, 1);
+                        EXPECT_EQ(c->arg, mode_arg);
+                        EXPECT_EQ(c->op, SCMP_CMP_MASKED_EQ);
+                        EXPECT_EQ(c->datum_a, S_IFMT);
+                        seen |= UINT64_C(1) << (c->datum_b >> 12);
+                }
+                EXPECT_EQ(seen, 0xffff & ~(1 << 0 | 1 << (S_IFIFO >> 12) | 1 << (S_IFREG >> 12) | 1 << (S_IFSOCK >> 12)));
+                EXPECT_TRUE(seen & (1 << (S_IFCHR >> 12)));
+                EXPECT_TRUE(seen & (1 << (S_IFBLK >> 12)));
+                ASSERT_TRUE(fs->untrapped_known);
+                EXPECT_EQ(fs->n_untrapped, 4);
+        }
+}
+
+/* Every file type (mode & S_IFMT: 16 values), with permission bits, stray high
+ * bits and a few devices and dirfds: not trapped implies continued. */
+TEST(default_policy_safety_exhaustive)
+{
+        _cleanup_(policy_freep) struct policy *p = builtin();
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        static const uint64_t perms[] = { 0, 0644, 07777, UINT64_C(1) << 40 };
+        static const uint64_t devs[] = { 0, 0x103, 0x101, 0x800, 0x10300000, UINT64_MAX };
+        static const uint64_t dirfds[] = { (uint64_t) (int64_t) AT_FDCWD, 3 };
+        unsigned checked = 0;
+
+        for (uint64_t type = 0; type < 16; type++)
+                for (size_t m = 0; m < ARRAY_SIZE(perms); m++)
+                        for (size_t d = 0; d < ARRAY_SIZE(devs); d++) {
+                                uint64_t mode = type << 12 | perms[m];
+                                uint64_t a1[6] = { 0x7fff0000, mode, devs[d] };
+
+                                ASSERT_TRUE(check_call(p, plan, "mknod", a1));
+                                for (size_t f = 0; f < ARRAY_SIZE(dirfds); f++) {
+                                        uint64_t a2[6] = { dirfds[f], 0x7fff0000, mode, devs[d] };
+
+                                        ASSERT_TRUE(check_call(p, plan, "mknodat", a2));
+                                        checked++;
+                                }
+                        }
+        EXPECT_EQ(checked, 16 * 4 * 6 * 2);
+}
+
+TEST(default_policy_fifo_untrapped_devices_trapped)
+{
+        _cleanup_(policy_freep) struct policy *p = builtin();
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        uint64_t fifo[6] = { 0, S_IFIFO | 0644, 0 }, sock[6] = { 0, S_IFSOCK | 0600, 0 };
+        uint64_t reg[6] = { 0, S_IFREG | 0600, 0 }, none[6] = { 0, 0600, 0 };
+        uint64_t chr[6] = { 0, S_IFCHR | 0666, makedev(1, 3) }, blk[6] = { 0, S_IFBLK | 0600, makedev(8, 0) };
+        uint64_t chr_at[6] = { (uint64_t) (int64_t) AT_FDCWD, 0, S_IFCHR | 0666, makedev(1, 3) };
+
+        EXPECT_FALSE(traps(plan, "mknod", fifo));
+        EXPECT_FALSE(traps(plan, "mknod", sock));
+        EXPECT_FALSE(traps(plan, "mknod", reg));
+        EXPECT_FALSE(traps(plan, "mknod", none));
+        EXPECT_TRUE(traps(plan, "mknod", chr));
+        EXPECT_TRUE(traps(plan, "mknod", blk));
+        EXPECT_TRUE(traps(plan, "mknodat", chr_at));
+        EXPECT_FALSE(traps(plan, "mkdir", chr));
+}
+
+/* ---- hand-written policies ---- */
+
+static const char mixed_policy[] =
+        "name: test\n"
+        "description: one of each shape\n"
+        "default: errno EPERM\n"
+        "rules:\n"
+        "  - syscalls: [bpf]\n"
+        "    match: {cmd: [BPF_MAP_CREATE]}\n"
+        "    action: continue\n"
+        "  - syscalls: [umount2]\n"
+        "    match: {flags: {none: [MNT_FORCE]}}\n"
+        "    action: continue\n"
+        "  - syscalls: [mount]\n"
+        "    match: {flags: {all: [MS_BIND], none: [MS_REMOUNT]}}\n"
+        "    action: continue\n"
+        "  - syscalls: [setxattr]\n"
+        "    match: {size: {range: [0, 4096]}}\n"
+        "    action: continue\n"
+        "  - syscalls: [fsetxattr]\n"
+        "    match: {size: {range: [16, 4096]}}\n"
+        "    action: continue\n"
+        "  - syscalls: [lsetxattr]\n"
+        "    match: {name: {prefix: [user.]}}\n"
+        "    action: continue\n"
+        "  - syscalls: [mknodat]\n"
+        "    match: {dirfd: AT_FDCWD, mode: {type: S_IFIFO}}\n"
+        "    action: continue\n"
+        "  - syscalls: [mknod]\n"
+        "    match: {mode: {type: S_IFCHR}, dev: [\"1:3\"]}\n"
+        "    action: errno EPERM\n"
+        "  - syscalls: [mknod]\n"
+        "    match: {mode: {type: [S_IFCHR, S_IFIFO]}}\n"
+        "    action: continue\n"
+        "  - syscalls: [socket]\n"
+        "    match: {domain: [AF_UNIX, AF_INET, AF_INET6]}\n"
+        "    action: continue\n"
+        "  - syscalls: [openat]\n"
+        "    match: {path: [\"/dev/*\"]}\n"
+        "    action: errno EPERM\n"
+        "  - syscalls: [openat]\n"
+        "    match: {flags: {any: [O_WRONLY, O_RDWR]}}\n"
+        "    action: continue\n";
+
+static const struct filter_syscall *find(const struct filter_plan *plan, const char *name)
+{
+        const struct filter_syscall *fs = filter_plan_find(plan, name);
+
+        if (!fs)
+                abort();
+        return fs;
+}
+
+TEST(single_value_is_trapped_with_ne)
+{
+        _cleanup_(policy_freep) struct policy *p = parse(mixed_policy);
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        const struct filter_syscall *fs = find(plan, "bpf");
+
+        ASSERT_EQ(fs->trap, FILTER_TRAP_WHEN);
+        ASSERT_EQ(fs->n_rules, 1);
+        ASSERT_EQ(fs->rules[0].n_cmps, 1);
+        EXPECT_EQ(fs->rules[0].cmps[0].op, SCMP_CMP_NE);
+        EXPECT_EQ(fs->rules[0].cmps[0].arg, 0);
+        EXPECT_EQ(fs->rules[0].cmps[0].datum_a, 0); /* BPF_MAP_CREATE */
+        /* cmd is an int: a stray high bit is compared too, and trapped. */
+        EXPECT_EQ(fs->why, FILTER_WHY_WIDE_ARG);
+}
+
+TEST(negative_int_is_compared_sign_extended)
+{
+        _cleanup_(policy_freep) struct policy *p = parse(mixed_policy);
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        uint64_t glibc[6] = { (uint64_t) (int64_t) AT_FDCWD, 0, S_IFIFO | 0644, 0 };
+
+        EXPECT_FALSE(traps(plan, "mknodat", glibc));
+        glibc[0] = 3;
+        EXPECT_TRUE(traps(plan, "mknodat", glibc));
+}
+
+TEST(range_is_trapped_with_lt_and_gt)
+{
+        _cleanup_(policy_freep) struct policy *p = parse(mixed_policy);
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        const struct filter_syscall *both = find(plan, "fsetxattr"), *high = find(plan, "setxattr");
+
+        ASSERT_EQ(both->n_rules, 2);
+        EXPECT_EQ(both->rules[0].cmps[0].op, SCMP_CMP_LT);
+        EXPECT_EQ(both->rules[0].cmps[0].datum_a, 16);
+        EXPECT_EQ(both->rules[1].cmps[0].op, SCMP_CMP_GT);
+        EXPECT_EQ(both->rules[1].cmps[0].datum_a, 4096);
+        EXPECT_EQ(both->rules[0].cmps[0].arg, 3);
+        EXPECT_FALSE(both->untrapped_known); /* 16 <= size <= 4096 takes two comparisons of one arg */
+        ASSERT_EQ(high->n_rules, 1);
+        EXPECT_EQ(high->rules[0].cmps[0].op, SCMP_CMP_GT);
+        EXPECT_EQ(high->why, FILTER_WHY_EXACT); /* size is 64-bit */
+}
+
+TEST(flags_enumerate_the_masked_values_not_continued)
+{
+        _cleanup_(policy_freep) struct policy *p = parse(mixed_policy);
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        const struct filter_syscall *fs = find(plan, "mount");
+        uint64_t bind[6] = { 0, 0, 0, MS_BIND | MS_REC }, remount[6] = { 0, 0, 0, MS_BIND | MS_REMOUNT };
+
+        ASSERT_EQ(fs->n_rules, 3); /* of the 4 values of flags & (MS_BIND|MS_REMOUNT), MS_BIND alone is continued */
+        for (size_t k = 0; k < fs->n_rules; k++) {
+                EXPECT_EQ(fs->rules[k].cmps[0].op, SCMP_CMP_MASKED_EQ);
+                EXPECT_EQ(fs->rules[k].cmps[0].datum_a, MS_BIND | MS_REMOUNT);
+                EXPECT_NE(fs->rules[k].cmps[0].datum_b, MS_BIND);
+        }
+        EXPECT_FALSE(traps(plan, "mount", bind));
+        EXPECT_TRUE(traps(plan, "mount", remount));
+}
+
+TEST(string_match_in_a_continue_rule_traps_always)
+{
+        _cleanup_(policy_freep) struct policy *p = parse(mixed_policy);
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        const struct filter_syscall *fs = find(plan, "lsetxattr");
+
+        EXPECT_EQ(fs->trap, FILTER_TRAP_ALWAYS);
+        EXPECT_EQ(fs->why, FILTER_WHY_UNCHECKABLE);
+}
+
+TEST(blocking_rule_before_continue_is_subtracted)
+{
+        _cleanup_(policy_freep) struct policy *p = parse(mixed_policy);
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        uint64_t null[6] = { 0, S_IFCHR | 0600, makedev(1, 3) }, zero[6] = { 0, S_IFCHR | 0600, makedev(1, 5) };
+        uint64_t fifo[6] = { 0, S_IFIFO | 0600, 0 };
+        const struct filter_syscall *fs = find(plan, "mknod");
+
+        EXPECT_EQ(fs->why, FILTER_WHY_EXACT);
+        EXPECT_TRUE(traps(plan, "mknod", null));
+        EXPECT_FALSE(traps(plan, "mknod", zero));
+        EXPECT_FALSE(traps(plan, "mknod", fifo));
+        /* openat: a path rule blocks first; the filter cannot see paths, so
+         * every call is trapped. */
+        EXPECT_EQ(find(plan, "openat")->trap, FILTER_TRAP_ALWAYS);
+}
+
+TEST(mixed_policy_safety_random)
+{
+        _cleanup_(policy_freep) struct policy *p = parse(mixed_policy);
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+
+        srandom(1);
+        ASSERT_TRUE(check_random(p, plan, pool, ARRAY_SIZE(pool), 20000));
+}
+
+TEST(continue_default_traps_only_what_rules_refuse)
+{
+        _cleanup_(policy_freep) struct policy *p = parse("name: allow\n"
+                                                          "description: d\n"
+                                                          "default: continue\n"
+                                                          "rules:\n"
+                                                          "  - syscalls: [mknod]\n"
+                                                          "    match: {mode: {type: [S_IFCHR, S_IFBLK]}}\n"
+                                                          "    action: errno EPERM\n"
+                                                          "  - syscalls: [mkdirat]\n"
+                                                          "    action: continue\n");
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        const struct filter_syscall *fs = find(plan, "mknod");
+
+        ASSERT_EQ(fs->trap, FILTER_TRAP_WHEN);
+        EXPECT_EQ(fs->n_rules, 2);
+        EXPECT_EQ(find(plan, "mkdirat")->trap, FILTER_TRAP_NEVER);
+        EXPECT_TRUE(filter_plan_find(plan, "mkdir") == NULL);
+        srandom(2);
+        ASSERT_TRUE(check_random(p, plan, pool, ARRAY_SIZE(pool), 5000));
+}
+
+TEST(example_policies_are_safe_on_random_calls)
+{
+        static const char *const files[] = { "nested-containers.yaml", "deny-all.yaml", "default.yaml" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                _cleanup_free_ char *path = NULL, *text = NULL;
+                struct policy_diags d = {};
+                struct policy *p = NULL;
+                struct filter_plan *plan;
+                size_t len = 0;
+                FILE *f;
+
+                ASSERT_TRUE(asprintf(&path, "%s/examples/policies/%s", SOURCE_ROOT, files[i]) > 0);
+                f = fopen(path, "re");
+                if (!f) {
+                        printf("# %s: not there, skipped\n", path);
+                        continue;
+                }
+                text = malloc(1 << 20);
+                ASSERT_TRUE(text != NULL);
+                len = fread(text, 1, (1 << 20) - 1, f);
+                fclose(f);
+                ASSERT_EQ(policy_parse(text, len, path, 0, &p, &d), 0);
+                policy_diags_clear(&d);
+                plan = plan_of(p);
+                srandom(3);
+                EXPECT_TRUE(check_random(p, plan, pool, ARRAY_SIZE(pool), 3000));
+                filter_plan_free(plan);
+                policy_free(p);
+        }
+}
+
+TEST(arch_without_the_syscall_has_nothing_to_trap)
+{
+        _cleanup_(policy_freep) struct policy *p = builtin();
+        struct filter_plan *plan = NULL;
+
+        ASSERT_EQ(filter_plan_build(p, SCMP_ARCH_AARCH64, &plan), 0);
+        EXPECT_EQ(find(plan, "mknod")->trap, FILTER_TRAP_ABSENT);
+        EXPECT_EQ(find(plan, "mknodat")->trap, FILTER_TRAP_WHEN);
+        EXPECT_EQ(find(plan, "mknodat")->nr, 33);
+        filter_plan_free(plan);
+        EXPECT_EQ(filter_plan_build(p, 0x1234, &plan), -EINVAL);
+}
+
+/* ---- the argset algebra ---- */
+
+static void random_cube(struct argset_cube *c)
+{
+        *c = (struct argset_cube) {};
+        for (unsigned a = 0; a < 2; a++) {
+                uint64_t mask = random() % 3 ? (uint64_t) (random() & 0xf) : 0;
+
+                c->arg[a] = (struct argset_pattern) { mask, (uint64_t) random() & mask };
+        }
+}
+
+TEST(argset_complement_is_exact)
+{
+        srandom(4);
+        for (unsigned round = 0; round < 300; round++) {
+                struct argset s = {}, not_s = {}, both = {};
+                unsigned n = 1 + (unsigned) (random() % 5);
+
+                for (unsigned i = 0; i < n; i++) {
+                        struct argset_cube c;
+
+                        random_cube(&c);
+                        ASSERT_EQ(argset_add(&s, &c), 0);
+                }
+                ASSERT_EQ(argset_complement(&s, &not_s), 0);
+                ASSERT_EQ(argset_meet(&s, &not_s, &both), 0);
+                EXPECT_EQ(both.n, 0);
+                /* Two args of four bits each: check all 256 points. */
+                for (uint64_t x = 0; x < 256; x++) {
+                        uint64_t args[6] = { x & 0xf, x >> 4 };
+
+                        ASSERT_NE(argset_contains(&s, args), argset_contains(&not_s, args));
+                }
+                argset_done(&s);
+                argset_done(&not_s);
+                argset_done(&both);
+        }
+}
+
+TEST(argset_merges_neighbours_and_drops_subsets)
+{
+        struct argset s = {};
+
+        ASSERT_EQ(argset_add_pattern(&s, 1, S_IFMT, 0), 0);
+        ASSERT_EQ(argset_add_pattern(&s, 1, S_IFMT, S_IFREG), 0); /* differs from 0 in one bit */
+        EXPECT_EQ(s.n, 1);
+        EXPECT_EQ(s.v[0].arg[1].mask, S_IFMT & ~S_IFREG);
+        ASSERT_EQ(argset_add_pattern(&s, 1, S_IFMT, S_IFMT & ~S_IFREG), 0); /* 070000: inside it */
+        EXPECT_EQ(s.n, 2);
+        ASSERT_EQ(argset_add_pattern(&s, 1, 0, 0), 0); /* everything */
+        EXPECT_TRUE(argset_is_all(&s));
+        EXPECT_EQ(s.n, 1);
+        argset_done(&s);
+}
+
+/* ---- texts ---- */
+
+static char *oci_text(const struct filter_plan *plan, const char *listener)
+{
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        if (!f || filter_print_oci(plan, listener, f) < 0 || fclose(f) != 0)
+                abort();
+        return text;
+}
+
+static const char *get(struct fy_node *map, const char *key)
+{
+        return fy_node_mapping_lookup_scalar0_by_simple_key(map, key, FY_NT);
+}
+
+TEST(oci_text_is_the_seccomp_object)
+{
+        static const struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_JSON_FORCE };
+        _cleanup_(policy_freep) struct policy *p = builtin();
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        _cleanup_free_ char *text = oci_text(plan, "/run/x \"y\".sock");
+        _cleanup_(fy_document_destroyp) struct fy_document *doc = fy_document_build_from_string(&cfg, text, FY_NT);
+        struct fy_node *root, *seq, *e;
+        unsigned entries = 0, mknod = 0, mknodat = 0;
+        void *iter = NULL;
+
+        ASSERT_TRUE(doc != NULL);
+        root = fy_document_root(doc);
+        EXPECT_STREQ(get(root, "defaultAction"), "SCMP_ACT_ALLOW");
+        EXPECT_STREQ(get(root, "listenerPath"), "/run/x \"y\".sock");
+        EXPECT_STREQ(get(root, "listenerMetadata"), "policy=default");
+        seq = fy_node_mapping_lookup_by_string(root, "syscalls", FY_NT);
+        ASSERT_TRUE(seq && fy_node_is_sequence(seq));
+        while ((e = fy_node_sequence_iterate(seq, &iter))) {
+                struct fy_node *names = fy_node_mapping_lookup_by_string(e, "names", FY_NT);
+                struct fy_node *args = fy_node_mapping_lookup_by_string(e, "args", FY_NT);
+                struct fy_node *a0 = fy_node_sequence_get_by_index(args, 0);
+                const char *name = fy_node_get_scalar0(fy_node_sequence_get_by_index(names, 0));
+
+                entries++;
+                EXPECT_STREQ(get(e, "action"), "SCMP_ACT_NOTIFY");
+                ASSERT_EQ(fy_node_sequence_item_count(args), 1);
+                EXPECT_STREQ(get(a0, "op"), "SCMP_CMP_MASKED_EQ");
+                EXPECT_STREQ(get(a0, "value"), "61440"); /* OCI: value is the mask, valueTwo the datum */
+                EXPECT_STREQ(get(a0, "index"), strcmp(name, "mknod") == 0 ? "1" : "2");
+                mknod += strcmp(name, "mknod") == 0;
+                mknodat += strcmp(name, "mknodat") == 0;
+                EXPECT_NE(strtoull(get(a0, "valueTwo"), NULL, 10), S_IFIFO);
+                EXPECT_NE(strtoull(get(a0, "valueTwo"), NULL, 10), S_IFREG);
+        }
+        EXPECT_EQ(entries, 24);
+        EXPECT_EQ(mknod, 12);
+        EXPECT_EQ(mknodat, 12);
+}
+
+TEST(oci_text_groups_unconditional_syscalls)
+{
+        _cleanup_(policy_freep) struct policy *p = parse("name: two\ndescription: d\ndefault: errno EPERM\n"
+                                                          "rules:\n  - syscalls: [mount, umount2]\n"
+                                                          "    action: errno EPERM\n");
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        _cleanup_free_ char *text = oci_text(plan, NULL);
+
+        EXPECT_TRUE(strstr(text, "\"names\": [\"mount\", \"umount2\"],\n      \"action\": \"SCMP_ACT_NOTIFY\"\n") !=
+                    NULL);
+        EXPECT_TRUE(strstr(text, "\"listenerPath\": \"" FILTER_LISTENER_DEFAULT "\"") != NULL);
+        EXPECT_TRUE(strstr(text, "\"args\"") == NULL);
+}
+
+TEST(lxc_profile_has_lxc_shape)
+{
+        _cleanup_(policy_freep) struct policy *p = builtin();
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0, rules = 0;
+        FILE *f = open_memstream(&text, &len);
+        char *line, *save = NULL;
+        unsigned n = 0;
+
+        ASSERT_EQ(filter_print_lxc(plan, "/run/s.sock", f), 0);
+        ASSERT_EQ(fclose(f), 0);
+        EXPECT_TRUE(strncmp(text, "2\ndenylist\n", 11) == 0); /* LXC reads these two lines first */
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
+                unsigned idx = 0;
+                unsigned long long value = 0, mask = 0;
+                char name[32], op[32];
+
+                if (n < 2 || line[0] == '#' || line[0] == '[')
+                        continue;
+                /* LXC's own parse: "NAME ACTION [index,value,op,mask]". */
+                ASSERT_EQ(sscanf(line, "%31s notify [%u,%llu,%31[^0-9^,],%llu]", name, &idx, &value, op, &mask), 5);
+                EXPECT_STREQ(op, "SCMP_CMP_MASKED_EQ");
+                EXPECT_EQ(mask, S_IFMT);
+                EXPECT_EQ(idx, strcmp(name, "mknod") == 0 ? 1 : 2);
+                rules++;
+        }
+        EXPECT_EQ(rules, 24);
+}
+
+TEST(lxc_profile_ends_with_the_config_lines)
+{
+        _cleanup_(policy_freep) struct policy *p = builtin();
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        ASSERT_EQ(filter_print_lxc(plan, "/run/s.sock", f), 0);
+        ASSERT_EQ(fclose(f), 0);
+        EXPECT_TRUE(strstr(text, "[x86_64]\nmknod notify [1,8192,SCMP_CMP_MASKED_EQ,61440]\n") != NULL);
+        EXPECT_TRUE(strstr(text, "#   lxc.seccomp.profile = ") != NULL);
+        EXPECT_TRUE(strstr(text, "#   lxc.seccomp.notify.proxy = unix:/run/s.sock\n") != NULL);
+        EXPECT_TRUE(strstr(text, "#   lxc.seccomp.notify.cookie = policy=default\n") != NULL);
+}
+
+TEST(summary_names_file_types)
+{
+        _cleanup_(policy_freep) struct policy *p = builtin();
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        ASSERT_EQ(filter_print_summary(plan, f), 0);
+        ASSERT_EQ(fclose(f), 0);
+        EXPECT_TRUE(strstr(text, "mknod (nr 133): trapped when mode & S_IFMT in {S_IFCHR, ") != NULL);
+        EXPECT_TRUE(strstr(text, "the kernel runs the rest: mode & S_IFMT in {0, S_IFIFO, S_IFREG, S_IFSOCK}") != NULL);
+}
+
+/* ---- in the kernel ---- */
+
+enum load {
+        LOAD_LIBSECCOMP, /* seccomp_load() of the plan's context */
+        LOAD_BPF_EXPORT, /* seccomp_export_bpf() bytes, loaded with seccomp(2) */
+};
+
+static int send_fd(int sock, int fd)
+{
+        char byte = 'f', buf[CMSG_SPACE(sizeof(int))] = {};
+        struct iovec iov = { &byte, 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf) };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+        char byte, buf[CMSG_SPACE(sizeof(int))] = {};
+        struct iovec iov = { &byte, 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf) };
+        struct cmsghdr *c;
+        int fd;
+
+        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+                return -EIO;
+        c = CMSG_FIRSTHDR(&msg);
+        if (!c || c->cmsg_type != SCM_RIGHTS)
+                return -EBADMSG;
+        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+        return fd;
+}
+
+/* The exported program, loaded as a runtime without libseccomp would. */
+static int load_exported(scmp_filter_ctx ctx)
+{
+        struct sock_filter insns[4096];
+        struct sock_fprog prog;
+        int mfd = memfd_create("bpf", MFD_CLOEXEC), r;
+        ssize_t n;
+
+        if (mfd < 0 || seccomp_export_bpf(ctx, mfd) < 0)
+                return -EIO;
+        n = pread(mfd, insns, sizeof(insns), 0);
+        close(mfd);
+        if (n <= 0 || n % (ssize_t) sizeof(insns[0]) != 0)
+                return -EIO;
+        prog = (struct sock_fprog) { .len = (unsigned short) (n / (ssize_t) sizeof(insns[0])), .filter = insns };
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        r = (int) syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+        return r < 0 ? -errno : r;
+}
+
+static int load_plan(const struct filter_plan *plan, enum load how)
+{
+        scmp_filter_ctx ctx = NULL;
+        int r = filter_plan_new_ctx(plan, &ctx);
+
+        if (r < 0)
+                return r;
+        if (how == LOAD_BPF_EXPORT)
+                r = load_exported(ctx);
+        else {
+                /* libseccomp asks for a listener when the filter has NOTIFY rules. */
+                r = seccomp_load(ctx);
+                if (r == 0)
+                        r = seccomp_notify_fd(ctx);
+        }
+        seccomp_release(ctx);
+        return r;
+}
+
+static int result_of(int rc)
+{
+        return rc < 0 ? errno : 0;
+}
+
+/* In the child: the filter, then a FIFO, a regular file (type 0) and a char
+ * device; each result (0 or errno) is sent to the parent as one int. */
+static void child(int sock, const struct filter_plan *plan, enum load how, const char *dir)
+{
+        char path[512];
+        int fd = load_plan(plan, how), res;
+
+        if (fd < 0 || send_fd(sock, fd) < 0)
+                _exit(10);
+        snprintf(path, sizeof(path), "%s/fifo", dir);
+        res = result_of(mknodat(AT_FDCWD, path, S_IFIFO | 0600, 0));
+        snprintf(path, sizeof(path), "%s/reg", dir);
+        res = res ? res : result_of(mknod(path, 0600, 0));
+        /* Wait until the parent has looked for (no) notifications. */
+        if (send(sock, &res, sizeof(res), 0) != sizeof(res) || recv(sock, &res, sizeof(res), 0) != sizeof(res))
+                _exit(11);
+        snprintf(path, sizeof(path), "%s/null", dir);
+        res = result_of(mknodat(AT_FDCWD, path, S_IFCHR | 0600, makedev(1, 3)));
+        if (send(sock, &res, sizeof(res), 0) != sizeof(res))
+                _exit(12);
+        _exit(0);
+}
+
+static int recv_int(int sock, int *ret)
+{
+        struct pollfd p = { .fd = sock, .events = POLLIN };
+
+        if (poll(&p, 1, 5000) != 1)
+                return -ETIMEDOUT;
+        return recv(sock, ret, sizeof(*ret), 0) == sizeof(*ret) ? 0 : -EIO;
+}
+
+/* Receives one notification (within 5 s) and fails the call with EXDEV, an
+ * errno only this answer gives. */
+static int answer_one(int listener, struct seccomp_notif *req)
+{
+        struct pollfd p = { .fd = listener, .events = POLLIN };
+        struct seccomp_notif_resp resp = {};
+
+        if (poll(&p, 1, 5000) != 1)
+                return -ETIMEDOUT;
+        memset(req, 0, sizeof(*req));
+        if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+                return -errno;
+        resp.id = req->id;
+        resp.error = -EXDEV;
+        return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 ? -errno : 0;
+}
+
+static void run_in_kernel(enum load how)
+{
+        _cleanup_(policy_freep) struct policy *p = builtin();
+        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
+        char dir[] = "/tmp/seccompd-filter.XXXXXX", path[512];
+        struct pollfd none;
+        struct seccomp_notif req;
+        struct stat st;
+        int sv[2], listener, res = -1, status = 0;
+        pid_t pid;
+
+        ASSERT_TRUE(mkdtemp(dir) != NULL);
+        ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+        pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0)
+                child(sv[1], plan, how, dir);
+        listener = recv_fd(sv[0]);
+        ASSERT_GE(listener, 0);
+        ASSERT_EQ(recv_int(sv[0], &res), 0);
+        EXPECT_EQ(res, 0); /* FIFO and regular file made by the kernel... */
+        none = (struct pollfd) { .fd = listener, .events = POLLIN };
+        EXPECT_EQ(poll(&none, 1, 0), 0); /* ...without a notification */
+        ASSERT_EQ(send(sv[0], &res, sizeof(res), 0), (ssize_t) sizeof(res));
+        snprintf(path, sizeof(path), "%s/fifo", dir);
+        EXPECT_TRUE(stat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/reg", dir);
+        EXPECT_TRUE(stat(path, &st) == 0 && S_ISREG(st.st_mode));
+        unlink(path);
+        ASSERT_EQ(answer_one(listener, &req), 0); /* the char device is trapped */
+        EXPECT_EQ(req.data.nr, __NR_mknodat);
+        EXPECT_EQ(req.data.args[2] & S_IFMT, S_IFCHR);
+        ASSERT_EQ(recv_int(sv[0], &res), 0);
+        EXPECT_EQ(res, EXDEV);
+        snprintf(path, sizeof(path), "%s/null", dir);
+        EXPECT_TRUE(access(path, F_OK) < 0);
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        close(listener);
+        rmdir(dir);
+}
+
+TEST(kernel_runs_fifo_untrapped_and_traps_char_device)
+{
+        run_in_kernel(LOAD_LIBSECCOMP);
+}
+
+TEST(exported_bpf_runs_fifo_untrapped_and_traps_char_device)
+{
+        run_in_kernel(LOAD_BPF_EXPORT);
+}
