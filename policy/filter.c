@@ -378,7 +378,8 @@ static int render_interval(struct filter_syscall *fs, const struct argset *cont,
         if (!as_interval(cont, arg, &mask, &sp))
                 return 0;
         /* Both ends at or above 2^31 of a 32-bit mask: compare sign-extended. */
-        sp = (struct span) { whole_value(mask, sp.lo), whole_value(mask, sp.lo) == sp.lo ? sp.hi : whole_value(mask, sp.hi) };
+        if (whole_value(mask, sp.lo) != sp.lo)
+                sp = (struct span) { whole_value(mask, sp.lo), whole_value(mask, sp.hi) };
         fs->why = mask == UINT64_MAX ? FILTER_WHY_EXACT : FILTER_WHY_WIDE_ARG;
         if (sp.lo == sp.hi) {
                 fs->untrapped_known = true;
@@ -461,7 +462,7 @@ static int render_one_cube(struct filter_syscall *fs, const struct argset *cont)
 
                 if (p.mask == 0)
                         continue;
-                if (pattern_rules(p) == 1 && __builtin_popcountll(p.mask) >= WIDE_BITS) {
+                if (__builtin_popcountll(p.mask) >= WIDE_BITS) {
                         add_cmp(&keep, a, SCMP_CMP_EQ, whole_value(p.mask, p.value), 0);
                         r = push_one(&fs->rules, &fs->n_rules, a, SCMP_CMP_NE, whole_value(p.mask, p.value), 0);
                         continue;
@@ -595,7 +596,6 @@ struct filter_plan *filter_plan_free(struct filter_plan *plan)
         return NULL;
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct filter_plan *, filter_plan_free);
 
 int filter_plan_build(const struct policy *p, uint32_t arch, struct filter_plan **ret)
 {

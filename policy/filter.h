@@ -10,6 +10,7 @@
 
 #include <seccomp.h>
 
+#include "common/macro.h"
 #include "policy/policy.h"
 
 #define FILTER_ARGS 6
@@ -66,13 +67,16 @@ struct filter_plan {
  * (mknod on aarch64) is FILTER_TRAP_ABSENT. The plan owns copies of everything
  * it needs. 0, -ENOENT, -EINVAL (bad arch), -ENOMEM. Does not log. */
 int filter_plan_build(const struct policy *p, uint32_t arch, struct filter_plan **ret);
+/* Frees the plan and everything in it; NULL-safe; returns NULL. */
 struct filter_plan *filter_plan_free(struct filter_plan *plan);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct filter_plan *, filter_plan_free)
 
-/* The syscall's entry in |plan|, or NULL. */
+/* The syscall's entry in |plan| (owned by the plan), or NULL when no rule names it. */
 const struct filter_syscall *filter_plan_find(const struct filter_plan *plan, const char *name);
 
-/* Adds the plan's SCMP_ACT_NOTIFY rules to |ctx| (whose arch must be the plan's).
- * 0 or libseccomp's -errno. */
+/* Adds the plan's SCMP_ACT_NOTIFY rules to |ctx|, which should hold the plan's
+ * arch (libseccomp maps syscalls to each arch of |ctx| by name). 0 or
+ * libseccomp's -errno. */
 int filter_plan_add_rules(const struct filter_plan *plan, scmp_filter_ctx ctx);
 
 /* A new context: default SCMP_ACT_ALLOW, the plan's arch only, its rules. The

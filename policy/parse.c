@@ -198,8 +198,8 @@ static int parse_action(struct yaml_ctx *c, struct fy_node *n, struct policy_pos
                 r = yaml_scalar(c, n, fb, "an action", &s);
                 return r < 0 ? r : parse_action_words(c, s, a);
         }
-        emulate = fy_node_mapping_lookup_by_string(n, "emulate", FY_NT) != NULL;
-        inject = fy_node_mapping_lookup_by_string(n, "inject", FY_NT) != NULL;
+        emulate = fy_node_mapping_lookup_key_by_string(n, "emulate", FY_NT) != NULL;
+        inject = fy_node_mapping_lookup_key_by_string(n, "inject", FY_NT) != NULL;
         if (emulate && inject)
                 return yaml_error(c, a->pos, "an action either emulates or injects, not both");
         if (emulate)
@@ -208,6 +208,8 @@ static int parse_action(struct yaml_ctx *c, struct fy_node *n, struct policy_pos
                 return parse_inject(c, n, a);
         return yaml_error(c, a->pos, "an action mapping needs \"emulate\" or \"inject\"");
 }
+
+/* ---- reachability: is every call rule r matches matched by an earlier q? ---- */
 
 static bool names_syscall(const struct policy_rule *rule, const char *syscall)
 {

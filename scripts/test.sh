@@ -39,7 +39,7 @@ fuzz_all() {
                 return 1
         work=$(mktemp -d /tmp/seccompd-fuzz.XXXXXX)
         for f in "$dir"/tests/fuzz/fuzz_*; do
-                [[ -x "$f" ]] || continue
+                [[ -f "$f" && -x "$f" ]] || continue
                 name=$(basename "$f")
                 corpus=tests/fuzz/corpus/${name#fuzz_}
                 mkdir -p "$work/$name"
@@ -52,7 +52,7 @@ fuzz_all() {
                         echo "    crash input kept in $work"
                         rc=1
                 fi
-                grep -E '^#[0-9]+ *DONE' "$work/$name.log" | sed 's/^/    /'
+                grep -E '^(Done [0-9]+ runs|#[0-9]+ *DONE)' "$work/$name.log" | sed 's/^/    /'
         done
         ((rc != 0)) || rm -rf "$work"
         return $rc

@@ -30,8 +30,7 @@ enum format {
         FORMAT_BPF,
 };
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct filter_plan *, filter_plan_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
 
 static void seccomp_releasep(scmp_filter_ctx *ctx)
 {
@@ -223,7 +222,8 @@ static void json_string(FILE *f, const char *s)
         fputc('"', f);
 }
 
-/* A node of |doc| built from JSON text made by |print|; NULL on failure. */
+/* A node of |doc| built from JSON text made by |print|; NULL on failure. The
+ * document takes the text: libfyaml's nodes point into their source. */
 static struct fy_node *node_from(struct fy_document *doc, void (*print)(FILE *f, const void *arg), const void *arg)
 {
         _cleanup_free_ char *text = NULL;
@@ -235,7 +235,7 @@ static struct fy_node *node_from(struct fy_document *doc, void (*print)(FILE *f,
         print(f, arg);
         if (fclose(f) != 0)
                 return NULL;
-        return fy_node_build_from_string(doc, text, len);
+        return fy_node_build_from_malloc_string(doc, TAKE_PTR(text), len);
 }
 
 static void print_string(FILE *f, const void *s)
@@ -278,15 +278,16 @@ static int set_node(struct fy_document *doc, struct fy_node *map, const char *ke
         return 0;
 }
 
-/* map[key], created from |json| when absent; -EINVAL (said) when not an object. */
+/* map[key], created from |json| when absent; -EINVAL (said) when not an object.
+ * |what| names it in the message ("linux.seccomp"). */
 static int get_object(struct fy_document *doc, struct fy_node *map, const char *key, const char *json,
-                      const char *where, struct fy_node **ret)
+                      const char *path, const char *what, struct fy_node **ret)
 {
         struct fy_node *n = fy_node_mapping_lookup_by_string(map, key, FY_NT);
         int r;
 
         if (n && !fy_node_is_mapping(n)) {
-                fprintf(stderr, "seccompctl: oci-patch: %s: \"%s\" is not an object\n", where, key);
+                fprintf(stderr, "seccompctl: oci-patch: %s: %s is not an object\n", path, what);
                 return -EINVAL;
         }
         if (!n) {
@@ -415,7 +416,8 @@ static int append_notify(struct fy_document *doc, struct fy_node *syscalls, cons
         filter_print_oci(plan, NULL, f);
         if (fclose(f) != 0)
                 return -ENOMEM;
-        mine = fy_document_build_from_string(&cfg, text, len);
+        /* The copies point into this text: the document keeps it alive. */
+        mine = fy_document_build_from_malloc_string(&cfg, TAKE_PTR(text), len);
         seq = mine ? fy_node_mapping_lookup_by_string(fy_document_root(mine), "syscalls", FY_NT) : NULL;
         if (!seq)
                 return -ENOMEM;
@@ -495,9 +497,10 @@ static int patch_document(struct fy_document *doc, const struct filter_plan *pla
                 fprintf(stderr, "seccompctl: oci-patch: %s: not a JSON object\n", path);
                 return -EINVAL;
         }
-        r = get_object(doc, root, "linux", "{}", path, &linux_);
+        r = get_object(doc, root, "linux", "{}", path, "linux", &linux_);
         if (r == 0)
-                r = get_object(doc, linux_, "seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", "linux", &seccomp);
+                r = get_object(doc, linux_, "seccomp", "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}", path, "linux.seccomp",
+                               &seccomp);
         if (r < 0)
                 return r;
         syscalls = fy_node_mapping_lookup_by_string(seccomp, "syscalls", FY_NT);
@@ -522,7 +525,8 @@ static int patch_document(struct fy_document *doc, const struct filter_plan *pla
 
 /* ---- oci-patch: the file ---- */
 
-static int parse_config(const char *path, const char *text, size_t len, struct fy_document **ret)
+/* Parses |text|, which the document takes over (even on failure). */
+static int parse_config(const char *path, char *text, size_t len, struct fy_document **ret)
 {
         _cleanup_(fy_diag_destroyp) struct fy_diag *diag = NULL;
         _cleanup_(fy_document_destroyp) struct fy_document *doc = NULL;
@@ -539,7 +543,9 @@ static int parse_config(const char *path, const char *text, size_t len, struct f
                 return -ENOMEM;
         fy_diag_set_collect_errors(diag, true);
         cfg.diag = diag;
-        doc = len > 0 ? fy_document_build_from_string(&cfg, text, len) : NULL;
+        if (len == 0)
+                free(text);
+        doc = len > 0 ? fy_document_build_from_malloc_string(&cfg, text, len) : NULL;
         if (doc && !fy_diag_got_error(diag)) {
                 *ret = TAKE_PTR(doc);
                 return 0;
@@ -636,7 +642,7 @@ static int patch_file(const char *path, const struct filter_plan *plan, const ch
                 fprintf(stderr, "seccompctl: oci-patch: %s: %s\n", path, strerror(-r));
                 return r;
         }
-        r = parse_config(path, text, len, &doc);
+        r = parse_config(path, TAKE_PTR(text), len, &doc);
         if (r == 0)
                 r = patch_document(doc, plan, socket_path, path);
         if (r == -ENOMEM)

@@ -11,7 +11,12 @@
 #include "policy/parse.h"
 #include "policy/policy.h"
 
+/* From meson: SYSCONFDIR/seccompd/policies, /etc/seccompd/policies for prefix /usr. */
+#ifdef SECCOMPD_POLICY_DIR
+#define POLICY_DIR_DEFAULT SECCOMPD_POLICY_DIR
+#else
 #define POLICY_DIR_DEFAULT "/etc/seccompd/policies"
+#endif
 #define POLICY_FILE_MAX (1024 * 1024)
 
 struct policy_version {

@@ -220,8 +220,7 @@ static void fy_document_destroyp(struct fy_document **d)
                 fy_document_destroy(*d);
 }
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct filter_plan *, filter_plan_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
 
 /* ---- the default policy ---- */
 

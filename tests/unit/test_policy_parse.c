@@ -1,6 +1,6 @@
 /* Policy files: every error and warning class with its file:line:col, the
  * model the parser builds (arg indexes per syscall, symbols, devices), and the
- * shipped examples (read from the source tree: SECCOMPD_SOURCE_ROOT). */
+ * shipped examples (read from the source tree, SOURCE_ROOT from meson). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include "common/macro.h"
 #include "policy/parse.h"
 #include "policy/policy.h"
+#include "policy/schema.h"
 #include "tests/unit/harness.h"
 
 /* Lines 1-4; a policy's rules start on line 5. */
@@ -127,15 +128,6 @@ static char *read_file(const char *path, size_t *ret_len)
         return buf;
 }
 
-static const char *source_root(void)
-{
-        const char *root = getenv("SECCOMPD_SOURCE_ROOT");
-
-        if (!root)
-                HARNESS_FAIL(true, "%s", "SECCOMPD_SOURCE_ROOT is not set (run under meson test)");
-        return root;
-}
-
 static struct policy *parse_example(const char *name, struct policy_diags *d)
 {
         char path[4096];
@@ -143,13 +135,54 @@ static struct policy *parse_example(const char *name, struct policy_diags *d)
         struct policy *p = NULL;
         size_t len;
 
-        snprintf(path, sizeof(path), "%s/examples/policies/%s", source_root(), name);
+        snprintf(path, sizeof(path), "%s/examples/policies/%s", SOURCE_ROOT, name);
         text = read_file(path, &len);
         if (policy_parse(text, len, path, 0, &p, d) < 0 || d->n > 0) {
                 policy_diags_print(d, path, stderr);
                 HARNESS_FAIL(true, "%s does not parse cleanly", name);
         }
         return p;
+}
+
+/* ---- schema tables ---- */
+
+TEST(schema_names_errnos_capabilities_and_symbols)
+{
+        const struct syscall_schema *s = schema_lookup("mknodat");
+        uint64_t v = 0;
+
+        EXPECT_EQ(errno_from_name("EPERM"), EPERM);
+        EXPECT_EQ(errno_from_name("EWOULDBLOCK"), EAGAIN);
+        EXPECT_EQ(errno_from_name("ENOTSUP"), EOPNOTSUPP);
+        EXPECT_EQ(errno_from_name("eperm"), -EINVAL);
+        EXPECT_STREQ(errno_to_name(ENOSYS), "ENOSYS");
+        EXPECT_TRUE(errno_to_name(0) == NULL);
+        EXPECT_EQ(capability_from_name("CAP_SYS_ADMIN"), 21);
+        EXPECT_EQ(capability_from_name("sys_admin"), 21);
+        EXPECT_EQ(capability_from_name("CAP_CHECKPOINT_RESTORE"), 40);
+        EXPECT_EQ(capability_from_name("CAP_"), -EINVAL);
+        ASSERT_TRUE(s != NULL);
+        EXPECT_EQ(schema_arg(s, "mode")->index, 2);
+        EXPECT_EQ(schema_arg(s, "mode")->width_mask, 0xffff);
+        EXPECT_EQ(schema_arg(s, "arg5")->kind, ARG_INT);
+        EXPECT_TRUE(schema_arg(s, "arg6") == NULL);
+        EXPECT_TRUE(schema_arg(NULL, "arg0") != NULL);
+        EXPECT_TRUE(schema_lookup("chmod") == NULL);
+        EXPECT_EQ(symbol_lookup(schema_arg(schema_lookup("bpf"), "cmd")->symbols, "BPF_PROG_ATTACH", &v), 0);
+        EXPECT_EQ(v, 8);
+        EXPECT_EQ(symbol_lookup(schema_arg(schema_lookup("mount"), "flags")->symbols, "MS_NOUSER", &v), 0);
+        EXPECT_TRUE(v == 0x80000000);
+        EXPECT_EQ(symbol_lookup(symbols_file_types(), "S_IFBLK", &v), 0);
+        EXPECT_EQ(v, S_IFBLK);
+        EXPECT_EQ(symbol_lookup(symbols_open_flags(), "O_NOPE", &v), -ENOENT);
+        EXPECT_TRUE(schema_runtime_syscall("epoll_pwait"));
+        EXPECT_FALSE(schema_runtime_syscall("mknod"));
+        /* The table is sorted for bsearch: every entry is found. */
+        for (const char *const *n = (const char *const[]) { "mknod", "mknodat", "mount", "umount2", "setxattr",
+                                                           "lsetxattr", "fsetxattr", "sysinfo", "bpf", "open",
+                                                           "openat", "openat2", "socket", "memfd_create", NULL };
+             *n; n++)
+                EXPECT_TRUE(schema_lookup(*n) != NULL);
 }
 
 /* ---- the shipped examples ---- */
@@ -161,7 +194,7 @@ TEST(every_example_policy_parses_without_errors_or_warnings)
         struct dirent *de;
         unsigned n = 0;
 
-        snprintf(dir, sizeof(dir), "%s/examples/policies", source_root());
+        snprintf(dir, sizeof(dir), "%s/examples/policies", SOURCE_ROOT);
         dp = opendir(dir);
         ASSERT_TRUE(dp != NULL);
         while ((de = readdir(dp))) {
