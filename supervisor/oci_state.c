@@ -175,7 +175,7 @@ static void first_diag_error(struct fy_diag *diag, char *errbuf, size_t errlen)
         struct fy_diag_error *e = diag ? fy_diag_errors_iterate(diag, &iter) : NULL;
 
         if (e)
-                fail(errbuf, errlen, "malformed JSON at %d:%d: %s", e->line + 1, e->column + 1, e->msg);
+                fail(errbuf, errlen, "malformed JSON at %d:%d: %s", e->line, e->column, e->msg);
         else
                 fail(errbuf, errlen, "malformed JSON");
 }

@@ -716,6 +716,8 @@ TEST(summary_names_file_types)
 enum load {
         LOAD_LIBSECCOMP, /* seccomp_load() of the plan's context */
         LOAD_BPF_EXPORT, /* seccomp_export_bpf() bytes, loaded with seccomp(2) */
+        LOAD_UNTRAPPED,  /* plus the untrapped rules with an action of their own, as
+                          * oci-patch writes them for a profile that had one */
 };
 
 static int send_fd(int sock, int fd)
@@ -770,11 +772,30 @@ static int load_exported(scmp_filter_ctx ctx)
         return r < 0 ? -errno : r;
 }
 
+/* ENOTSUP for the calls the plan does not trap. */
+static int add_untrapped(const struct filter_plan *plan, scmp_filter_ctx ctx)
+{
+        for (size_t i = 0; i < plan->n_syscalls; i++) {
+                const struct filter_syscall *fs = &plan->syscalls[i];
+
+                for (size_t k = 0; k < fs->n_untrapped; k++) {
+                        int r = seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(ENOTSUP), fs->nr, fs->untrapped[k].n_cmps,
+                                                       fs->untrapped[k].cmps);
+
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return 0;
+}
+
 static int load_plan(const struct filter_plan *plan, enum load how)
 {
         scmp_filter_ctx ctx = NULL;
         int r = filter_plan_new_ctx(plan, &ctx);
 
+        if (r == 0 && how == LOAD_UNTRAPPED)
+                r = add_untrapped(plan, ctx);
         if (r < 0)
                 return r;
         if (how == LOAD_BPF_EXPORT)
@@ -863,15 +884,17 @@ static void run_in_kernel(enum load how)
         listener = recv_fd(sv[0]);
         ASSERT_GE(listener, 0);
         ASSERT_EQ(recv_int(sv[0], &res), 0);
-        EXPECT_EQ(res, 0); /* FIFO and regular file made by the kernel... */
+        /* FIFO and regular file made by the kernel (or failed by the action of
+         * the untrapped rules)... */
+        EXPECT_EQ(res, how == LOAD_UNTRAPPED ? ENOTSUP : 0);
         none = (struct pollfd) { .fd = listener, .events = POLLIN };
         EXPECT_EQ(poll(&none, 1, 0), 0); /* ...without a notification */
         ASSERT_EQ(send(sv[0], &res, sizeof(res), 0), (ssize_t) sizeof(res));
         snprintf(path, sizeof(path), "%s/fifo", dir);
-        EXPECT_TRUE(stat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+        EXPECT_EQ(stat(path, &st) == 0 && S_ISFIFO(st.st_mode), how != LOAD_UNTRAPPED);
         unlink(path);
         snprintf(path, sizeof(path), "%s/reg", dir);
-        EXPECT_TRUE(stat(path, &st) == 0 && S_ISREG(st.st_mode));
+        EXPECT_EQ(stat(path, &st) == 0 && S_ISREG(st.st_mode), how != LOAD_UNTRAPPED);
         unlink(path);
         ASSERT_EQ(answer_one(listener, &req), 0); /* the char device is trapped */
         EXPECT_EQ(req.data.nr, __NR_mknodat);
@@ -894,4 +917,11 @@ TEST(kernel_runs_fifo_untrapped_and_traps_char_device)
 TEST(exported_bpf_runs_fifo_untrapped_and_traps_char_device)
 {
         run_in_kernel(LOAD_BPF_EXPORT);
+}
+
+/* libseccomp combines the NOTIFY rules with other actions on the same syscall's
+ * untrapped calls (what oci-patch writes for a default-deny profile). */
+TEST(untrapped_rules_take_their_own_action_beside_notify)
+{
+        run_in_kernel(LOAD_UNTRAPPED);
 }

@@ -112,3 +112,13 @@ TEST(message_need_not_be_nul_terminated)
         ASSERT_EQ(oci_state_parse(json, strlen(json) - strlen("garbage"), &s, err, sizeof(err)), 0);
         EXPECT_STREQ(s->id, "x");
 }
+
+TEST(malformed_json_names_the_1_based_line_and_column)
+{
+        const char *json = "{\n  \"a\": 1,\n  \"b\": }\n";
+        struct oci_state *s = NULL;
+        char err[256] = "";
+
+        EXPECT_LT(oci_state_parse(json, strlen(json), &s, err, sizeof(err)), 0);
+        EXPECT_TRUE(strstr(err, "at 3:8:") != NULL);
+}
