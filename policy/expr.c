@@ -45,6 +45,8 @@ static int eval_term(struct yaml_ctx *c, const struct expr_arg *a, const char *t
         if ((term[0] >= '0' && term[0] <= '9') || term[0] == '-') {
                 bool neg = term[0] == '-';
 
+                if (neg && a->no_negative)
+                        return yaml_error(c, pos, "\"%s\" cannot be negative (\"%s\")", a->name, term);
                 r = number_parse(term + neg, &v);
                 if (r == -EINVAL)
                         return yaml_error(c, pos, "bad number \"%s\" for \"%s\"", term, a->name);

@@ -3,6 +3,7 @@
  * numbers "MAJOR:MINOR" with * wildcards. Errors are recorded in the yaml_ctx. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "policy/schema.h"
@@ -14,6 +15,7 @@ struct expr_arg {
         const char *name;                         /* for messages */
         uint64_t width;                           /* values above it are errors */
         const struct symbol_table *symbols, *extra; /* either may be NULL */
+        bool no_negative;                         /* ids: -1 is a typo, not 0xffffffff */
 };
 
 /* |text| evaluated; 0, -EINVAL (reported at |pos|), -ENOMEM. */

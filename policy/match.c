@@ -307,7 +307,7 @@ static int parse_userns(struct yaml_ctx *c, struct policy_rule *rule, const stru
 /* caller: {uid: V|[V...], capabilities: [CAP_...], userns: BOOL} */
 static int parse_caller(struct yaml_ctx *c, struct policy_rule *rule, struct fy_node *n, struct policy_pos fb)
 {
-        static const struct expr_arg uid = { .name = "uid", .width = UINT32_MAX };
+        static const struct expr_arg uid = { .name = "uid", .width = UINT32_MAX, .no_negative = true };
         struct yaml_field f[3] = { { .key = "uid" }, { .key = "capabilities" }, { .key = "userns" } };
         struct policy_match *m;
         int r = yaml_mapping(c, n, fb, "\"caller\"");

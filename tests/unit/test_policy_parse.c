@@ -614,6 +614,8 @@ TEST(numbers_that_do_not_fit_or_do_not_parse_are_errors)
                      1, 7, 15, "never matches");
         expect_error(HEAD "  - syscalls: [mknod]\n    match:\n      mode: {mask: 1}\n    action: continue\n", 1, 7, 14,
                      "needs equals, in or range");
+        expect_error(HEAD "  - syscalls: [mknod]\n    match:\n      caller: {uid: [-1]}\n    action: continue\n", 1, 7,
+                     22, "\"uid\" cannot be negative");
 }
 
 TEST(bad_devices_and_ranges_are_errors)
