@@ -59,7 +59,7 @@ f=$SELF/01-wrong-expectation.yaml
 run 1 "$f"
 last_line "1 passed, 2 failed"
 has "$f:9: block 1:3 is not /dev/null: expected emulate mknod, got errno EPERM (rule 3 \"other-devices\", line "
-has "$f:13: fifo from the wrong rule: expected continue (rule \"safe-devices\"), got continue (rule 1 \"plain-files\", line "
+has "$f:13: fifo from the wrong rule: expected continue (rule \"safe-devices\"), got continue (rule 1 \"not-a-device\", line "
 [ "$(count ': expected ')" -eq 2 ] || fail "expected exactly 2 failure lines"
 
 # A malformed file: every error with line:col, and not one of its cases runs.
