@@ -34,7 +34,7 @@ suite() {
 }
 
 fuzz_all() {
-        local dir=build-fuzz f name corpus work rc=0
+        local dir=build-fuzz f name corpus work rc=0 seeds
         # fuzzer-no-link: coverage for the libraries under test, not just the harness.
         CC=clang meson_build "$dir" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
                 -Dc_args=-fsanitize=fuzzer-no-link || return 1
@@ -43,11 +43,13 @@ fuzz_all() {
                 [[ -f "$f" && -x "$f" ]] || continue
                 name=$(basename "$f")
                 corpus=tests/fuzz/corpus/${name#fuzz_}
+                seeds=()
+                [[ "$name" != fuzz_policy ]] || seeds=(examples/policies)
                 mkdir -p "$work/$name"
                 echo "    $name: ${FUZZ_SECONDS:-20} s from $corpus"
                 # New inputs go to the scratch dir; the checked-in corpus stays as it is.
                 if ! LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp "$f" -max_total_time="${FUZZ_SECONDS:-20}" -max_len=131072 \
-                        -artifact_prefix="$work/" "$work/$name" "$corpus" \
+                        -artifact_prefix="$work/" "$work/$name" "$corpus" "${seeds[@]}" \
                         >"$work/$name.log" 2>&1; then
                         tail -n 40 "$work/$name.log"
                         echo "    crash input kept in $work"

@@ -37,11 +37,23 @@ rules:
     action: errno EPERM
 YAML
 
+echo "the host's secret" >"$IT_TMP/secret"
+cat >"$P/inject.yaml" <<YAML
+name: inject
+description: opening /seccompd-inject-test gives the caller a host file
+default: continue
+rules:
+  - syscalls: [open, openat]
+    match:
+      path: ["/seccompd-inject-test"]
+    action: {inject: $IT_TMP/secret, flags: O_RDONLY, cloexec: true}
+YAML
+
 daemon_start --policy-dir "$P"
 
 # ---- selection and the built-in fallback
 got=$(ctl_json '[.policies[].name] | join(",")' policies)
-check_eq "policies: the directory's policies plus the built-in default" "default,paths,zero-only" "$got"
+check_eq "policies: the directory's policies plus the built-in default" "default,inject,paths,zero-only" "$got"
 check_eq "the built-in default comes from the compiled-in file" "<builtin>/default.yaml" \
         "$(ctl_json '.policies[] | select(.name == "default") | .file' policies)"
 check_eq "zero-only: 1:5 is emulated" ok "$(trapped --metadata policy=zero-only -- "$SC_PROBE" mknod "$D/z1" c 1:5 0600)"
@@ -65,7 +77,7 @@ wait_for "a long-running process registered with zero-only" 10 registered
 
 write_zero_only " and /dev/null" ', "1:3"'
 out=$(ctl reload 2>&1)
-check_match "seccompctl reload: one policy changed" "1 loaded, 2 unchanged, 0 failed" "$out"
+check_match "seccompctl reload: one policy changed" "1 loaded, 3 unchanged, 0 failed" "$out"
 check_eq "zero-only is now version 2" 2 "$(ctl_json '.policies[] | select(.name == "zero-only") | .version' policies)"
 check_eq "the running container still uses version 1" 1 \
         "$(ctl_json '.containers[] | select(.id == "old-one") | .policy_version' containers)"
@@ -111,6 +123,14 @@ check_eq "paths: a non-root caller does not match the caller rule" errno=EPERM \
         "$(trapped --metadata policy=paths -- setpriv --reuid 1234 --regid 1234 --clear-groups \
                 --inh-caps=+mknod --ambient-caps=+mknod "$SC_PROBE" mknod "$D/ok/u" c 1:3 0600)"
 check_absent "paths: nothing made for the non-root caller" "$D/ok/u"
+
+# ---- inject: the call returns an fd the daemon opened on the host
+check_eq "inject: opening the trigger path reads the host file" "the host's secret" \
+        "$(trapped --syscalls open,openat --metadata policy=inject -- cat /seccompd-inject-test)"
+check_eq "inject: counted" 1 "$(ctl_json .totals.injected stats)"
+check_eq "inject: other paths go to the kernel as they are" "exit=1" \
+        "$(trapped --syscalls open,openat --metadata policy=inject -- cat /seccompd-no-such-file)"
+check_absent "inject: the trigger path does not exist on the host" /seccompd-inject-test
 
 daemon_healthy "the daemon is healthy after reloads"
 daemon_stop

@@ -1,7 +1,7 @@
-/* Policy -> seccomp filter: the plans of the default policy and of hand-written
- * ones, the safety invariant (a call the plan does not trap is one the policy
- * continues) checked exhaustively and on random calls, the argset algebra, the
- * OCI and LXC texts, and the filter loaded into the kernel for a real child. */
+/* Policy -> seccomp filter plan: the plans of the default policy and of
+ * hand-written ones, the safety invariant (a call the plan does not trap is one
+ * the policy continues) checked exhaustively and on random calls, and the
+ * filter loaded into the kernel for a real child. Texts: test_filter_print.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -20,11 +20,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <libfyaml.h>
 #include <seccomp.h>
 
 #include "common/macro.h"
-#include "policy/argset.h"
 #include "policy/builtin.h"
 #include "policy/filter.h"
 #include "policy/parse.h"
@@ -217,12 +215,6 @@ static const uint64_t pool[] = {
         0x103,      0x105,      0x101,      0x800,      0x0a00c8, 0x0a00e5, 0x10300000, 0x10042c,  0xffffff9c, 0x1000,
         0x20,       0x1020,     0x4000,     0x80000000, UINT32_MAX, UINT64_MAX,
 };
-
-static void fy_document_destroyp(struct fy_document **d)
-{
-        if (*d)
-                fy_document_destroy(*d);
-}
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
 
@@ -561,195 +553,6 @@ TEST(arch_without_the_syscall_has_nothing_to_trap)
         EXPECT_EQ(find(plan, "mknodat")->nr, 33);
         filter_plan_free(plan);
         EXPECT_EQ(filter_plan_build(p, 0x1234, &plan), -EINVAL);
-}
-
-/* ---- the argset algebra ---- */
-
-static void random_cube(struct argset_cube *c)
-{
-        *c = (struct argset_cube) {};
-        for (unsigned a = 0; a < 2; a++) {
-                uint64_t mask = random() % 3 ? (uint64_t) (random() & 0xf) : 0;
-
-                c->arg[a] = (struct argset_pattern) { mask, (uint64_t) random() & mask };
-        }
-}
-
-TEST(argset_complement_is_exact)
-{
-        srandom(4);
-        for (unsigned round = 0; round < 300; round++) {
-                struct argset s = {}, not_s = {}, both = {};
-                unsigned n = 1 + (unsigned) (random() % 5);
-
-                for (unsigned i = 0; i < n; i++) {
-                        struct argset_cube c;
-
-                        random_cube(&c);
-                        ASSERT_EQ(argset_add(&s, &c), 0);
-                }
-                ASSERT_EQ(argset_complement(&s, &not_s), 0);
-                ASSERT_EQ(argset_meet(&s, &not_s, &both), 0);
-                EXPECT_EQ(both.n, 0);
-                /* Two args of four bits each: check all 256 points. */
-                for (uint64_t x = 0; x < 256; x++) {
-                        uint64_t args[6] = { x & 0xf, x >> 4 };
-
-                        ASSERT_NE(argset_contains(&s, args), argset_contains(&not_s, args));
-                }
-                argset_done(&s);
-                argset_done(&not_s);
-                argset_done(&both);
-        }
-}
-
-TEST(argset_merges_neighbours_and_drops_subsets)
-{
-        struct argset s = {};
-
-        ASSERT_EQ(argset_add_pattern(&s, 1, S_IFMT, 0), 0);
-        ASSERT_EQ(argset_add_pattern(&s, 1, S_IFMT, S_IFREG), 0); /* differs from 0 in one bit */
-        EXPECT_EQ(s.n, 1);
-        EXPECT_EQ(s.v[0].arg[1].mask, S_IFMT & ~S_IFREG);
-        ASSERT_EQ(argset_add_pattern(&s, 1, S_IFMT, S_IFMT & ~S_IFREG), 0); /* 070000: inside it */
-        EXPECT_EQ(s.n, 2);
-        ASSERT_EQ(argset_add_pattern(&s, 1, 0, 0), 0); /* everything */
-        EXPECT_TRUE(argset_is_all(&s));
-        EXPECT_EQ(s.n, 1);
-        argset_done(&s);
-}
-
-/* ---- texts ---- */
-
-static char *oci_text(const struct filter_plan *plan, const char *listener)
-{
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-
-        if (!f || filter_print_oci(plan, listener, f) < 0 || fclose(f) != 0)
-                abort();
-        return text;
-}
-
-static const char *get(struct fy_node *map, const char *key)
-{
-        return fy_node_mapping_lookup_scalar0_by_simple_key(map, key, FY_NT);
-}
-
-TEST(oci_text_is_the_seccomp_object)
-{
-        static const struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_JSON_FORCE };
-        _cleanup_(policy_freep) struct policy *p = builtin();
-        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
-        _cleanup_free_ char *text = oci_text(plan, "/run/x \"y\".sock");
-        _cleanup_(fy_document_destroyp) struct fy_document *doc = fy_document_build_from_string(&cfg, text, FY_NT);
-        struct fy_node *root, *seq, *e;
-        unsigned entries = 0, mknod = 0, mknodat = 0;
-        void *iter = NULL;
-
-        ASSERT_TRUE(doc != NULL);
-        root = fy_document_root(doc);
-        EXPECT_STREQ(get(root, "defaultAction"), "SCMP_ACT_ALLOW");
-        EXPECT_STREQ(get(root, "listenerPath"), "/run/x \"y\".sock");
-        EXPECT_STREQ(get(root, "listenerMetadata"), "policy=default");
-        seq = fy_node_mapping_lookup_by_string(root, "syscalls", FY_NT);
-        ASSERT_TRUE(seq && fy_node_is_sequence(seq));
-        while ((e = fy_node_sequence_iterate(seq, &iter))) {
-                struct fy_node *names = fy_node_mapping_lookup_by_string(e, "names", FY_NT);
-                struct fy_node *args = fy_node_mapping_lookup_by_string(e, "args", FY_NT);
-                struct fy_node *a0 = fy_node_sequence_get_by_index(args, 0);
-                const char *name = fy_node_get_scalar0(fy_node_sequence_get_by_index(names, 0));
-
-                entries++;
-                EXPECT_STREQ(get(e, "action"), "SCMP_ACT_NOTIFY");
-                ASSERT_EQ(fy_node_sequence_item_count(args), 1);
-                EXPECT_STREQ(get(a0, "op"), "SCMP_CMP_MASKED_EQ");
-                EXPECT_STREQ(get(a0, "value"), "61440"); /* OCI: value is the mask, valueTwo the datum */
-                EXPECT_STREQ(get(a0, "index"), strcmp(name, "mknod") == 0 ? "1" : "2");
-                mknod += strcmp(name, "mknod") == 0;
-                mknodat += strcmp(name, "mknodat") == 0;
-                EXPECT_NE(strtoull(get(a0, "valueTwo"), NULL, 10), S_IFIFO);
-                EXPECT_NE(strtoull(get(a0, "valueTwo"), NULL, 10), S_IFREG);
-        }
-        EXPECT_EQ(mknod, __builtin_popcountll(types_not_continued(p)));
-        EXPECT_EQ(mknodat, mknod);
-        EXPECT_EQ(entries, mknod + mknodat);
-}
-
-TEST(oci_text_groups_unconditional_syscalls)
-{
-        _cleanup_(policy_freep) struct policy *p = parse("name: two\ndescription: d\ndefault: errno EPERM\n"
-                                                          "rules:\n  - syscalls: [mount, umount2]\n"
-                                                          "    action: errno EPERM\n");
-        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
-        _cleanup_free_ char *text = oci_text(plan, NULL);
-
-        EXPECT_TRUE(strstr(text, "\"names\": [\"mount\", \"umount2\"],\n      \"action\": \"SCMP_ACT_NOTIFY\"\n") !=
-                    NULL);
-        EXPECT_TRUE(strstr(text, "\"listenerPath\": \"" FILTER_LISTENER_DEFAULT "\"") != NULL);
-        EXPECT_TRUE(strstr(text, "\"args\"") == NULL);
-}
-
-TEST(lxc_profile_has_lxc_shape)
-{
-        _cleanup_(policy_freep) struct policy *p = builtin();
-        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
-        _cleanup_free_ char *text = NULL;
-        size_t len = 0, rules = 0;
-        FILE *f = open_memstream(&text, &len);
-        char *line, *save = NULL;
-        unsigned n = 0;
-
-        ASSERT_EQ(filter_print_lxc(plan, "/run/s.sock", f), 0);
-        ASSERT_EQ(fclose(f), 0);
-        EXPECT_TRUE(strncmp(text, "2\ndenylist\n", 11) == 0); /* LXC reads these two lines first */
-        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save), n++) {
-                unsigned idx = 0;
-                unsigned long long value = 0, mask = 0;
-                char name[32], op[32];
-
-                if (n < 2 || line[0] == '#' || line[0] == '[')
-                        continue;
-                /* LXC's own parse: "NAME ACTION [index,value,op,mask]". */
-                ASSERT_EQ(sscanf(line, "%31s notify [%u,%llu,%31[^0-9^,],%llu]", name, &idx, &value, op, &mask), 5);
-                EXPECT_STREQ(op, "SCMP_CMP_MASKED_EQ");
-                EXPECT_EQ(mask, S_IFMT);
-                EXPECT_EQ(idx, strcmp(name, "mknod") == 0 ? 1 : 2);
-                rules++;
-        }
-        EXPECT_EQ(rules, 2 * (size_t) __builtin_popcountll(types_not_continued(p)));
-}
-
-TEST(lxc_profile_ends_with_the_config_lines)
-{
-        _cleanup_(policy_freep) struct policy *p = builtin();
-        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
-        _cleanup_free_ char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-
-        ASSERT_EQ(filter_print_lxc(plan, "/run/s.sock", f), 0);
-        ASSERT_EQ(fclose(f), 0);
-        EXPECT_TRUE(strstr(text, "[x86_64]\nmknod notify [1,8192,SCMP_CMP_MASKED_EQ,61440]\n") != NULL); /* S_IFCHR */
-        EXPECT_TRUE(strstr(text, "#   lxc.seccomp.profile = ") != NULL);
-        EXPECT_TRUE(strstr(text, "#   lxc.seccomp.notify.proxy = unix:/run/s.sock\n") != NULL);
-        EXPECT_TRUE(strstr(text, "#   lxc.seccomp.notify.cookie = policy=default\n") != NULL);
-}
-
-TEST(summary_names_file_types)
-{
-        _cleanup_(policy_freep) struct policy *p = builtin();
-        _cleanup_(filter_plan_freep) struct filter_plan *plan = plan_of(p);
-        _cleanup_free_ char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-
-        ASSERT_EQ(filter_print_summary(plan, f), 0);
-        ASSERT_EQ(fclose(f), 0);
-        EXPECT_TRUE(strstr(text, "mknod (nr 133): trapped when mode & S_IFMT in {S_IFCHR, ") != NULL);
-        EXPECT_TRUE(strstr(text, "S_IFBLK") != NULL);
-        EXPECT_TRUE(strstr(text, "the kernel runs the rest: mode & S_IFMT in {0, S_IFIFO, ") != NULL);
 }
 
 /* ---- in the kernel ---- */
