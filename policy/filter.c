@@ -667,6 +667,25 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
                 seccomp_release(*ctx);
 }
 
+/* The arches a native process can also call in (int 0x80, x32, AArch32): the
+ * same rules apply there, instead of libseccomp's default of killing them. */
+static int add_compat_arches(scmp_filter_ctx ctx)
+{
+        static const uint32_t x86_64[] = { SCMP_ARCH_X86, SCMP_ARCH_X32 };
+        static const uint32_t aarch64[] = { SCMP_ARCH_ARM };
+        uint32_t native = seccomp_arch_native();
+        const uint32_t *v = native == SCMP_ARCH_X86_64 ? x86_64 : native == SCMP_ARCH_AARCH64 ? aarch64 : NULL;
+        size_t n = native == SCMP_ARCH_X86_64 ? 2 : native == SCMP_ARCH_AARCH64 ? 1 : 0;
+
+        for (size_t i = 0; i < n; i++) {
+                int r = seccomp_arch_add(ctx, v[i]);
+
+                if (r < 0 && r != -EEXIST)
+                        return r;
+        }
+        return 0;
+}
+
 int filter_plan_new_ctx(const struct filter_plan *plan, scmp_filter_ctx *ret)
 {
         _cleanup_(seccomp_releasep) scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -679,6 +698,10 @@ int filter_plan_new_ctx(const struct filter_plan *plan, scmp_filter_ctx *ret)
                 if (r < 0 && r != -EEXIST)
                         return r;
                 r = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+                if (r < 0)
+                        return r;
+        } else {
+                r = add_compat_arches(ctx);
                 if (r < 0)
                         return r;
         }
