@@ -76,6 +76,42 @@ int target_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
         return 0;
 }
 
+/* One process_vm_writev that must not cross a page. Like copy_to_user() it does
+ * not override protections: a read-only page fails with EFAULT. */
+static int write_chunk(pid_t pid, uint64_t addr, const void *buf, size_t len)
+{
+        struct iovec local = { .iov_base = (void *) (uintptr_t) buf, .iov_len = len };
+        struct iovec remote = { .iov_base = (void *) (uintptr_t) addr, .iov_len = len };
+        ssize_t n;
+
+        n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+        if (n < 0)
+                return -errno;
+        if ((size_t) n != len)
+                return -EFAULT;
+        return 0;
+}
+
+/* Page by page, as the kernel's copy_to_user(): the pages before an unmapped one
+ * are written, and the call still fails with EFAULT. */
+int target_write_mem(pid_t pid, uint64_t addr, const void *buf, size_t len)
+{
+        size_t done = 0;
+        int r;
+
+        if (range_invalid(addr, len))
+                return -EFAULT;
+        while (done < len) {
+                size_t n = chunk_len(addr + done, len - done);
+
+                r = write_chunk(pid, addr + done, (const char *) buf + done, n);
+                if (r < 0)
+                        return r;
+                done += n;
+        }
+        return 0;
+}
+
 int target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
 {
         size_t done = 0;

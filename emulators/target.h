@@ -14,6 +14,10 @@
  * addr 0 or addr+len overflows), -ESRCH (process gone), -EPERM. */
 int target_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 
+/* Writes exactly |len| bytes at |addr| in |pid| (process_vm_writev, page by
+ * page like target_read_mem). 0, -EFAULT, -ESRCH. */
+int target_write_mem(pid_t pid, uint64_t addr, const void *buf, size_t len);
+
 /* Reads a NUL-terminated string of at most size-1 bytes into buf (always
  * terminated on success). Never reads past the page that holds the NUL.
  * Returns strlen, -EFAULT (unmapped before a NUL), -ENAMETOOLONG (no NUL within

@@ -182,19 +182,27 @@ static int dev_part(const char *s, size_t len, uint32_t max, uint32_t *ret)
         return 0;
 }
 
-static int dev_item(struct yaml_ctx *c, const char *text, struct policy_pos pos, size_t i, void *userdata)
+int expr_dev(struct yaml_ctx *c, const char *text, struct policy_pos pos, struct policy_dev *ret)
 {
-        struct policy_dev *devs = userdata;
         const char *colon = strchr(text, ':');
+        struct policy_dev d;
 
         /* new_decode_dev: 12 bits of major, 20 of minor. */
-        if (!colon || dev_part(text, (size_t) (colon - text), 0xfff, &devs[i].major) < 0 ||
-            dev_part(colon + 1, strlen(colon + 1), 0xfffff, &devs[i].minor) < 0)
+        if (!colon || dev_part(text, (size_t) (colon - text), 0xfff, &d.major) < 0 ||
+            dev_part(colon + 1, strlen(colon + 1), 0xfffff, &d.minor) < 0)
                 return yaml_error(c, pos,
                                   "bad device \"%s\": expected \"MAJOR:MINOR\" (major <= 4095, minor <= 1048575, "
                                   "either may be *)",
                                   text);
+        *ret = d;
         return 0;
+}
+
+static int dev_item(struct yaml_ctx *c, const char *text, struct policy_pos pos, size_t i, void *userdata)
+{
+        struct policy_dev *devs = userdata;
+
+        return expr_dev(c, text, pos, &devs[i]);
 }
 
 int expr_devs(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what,
@@ -211,5 +219,34 @@ int expr_devs(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const
                 return r;
         *ret = TAKE_PTR(v);
         *ret_n = count;
+        return 0;
+}
+
+int expr_duration_ms(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, unsigned max_ms,
+                     unsigned *ret)
+{
+        struct policy_pos pos = yaml_pos_or(n, fb);
+        char buf[24];
+        const char *s;
+        size_t digits;
+        uint64_t v, scale = 1;
+        int r = yaml_scalar(c, n, fb, what, &s);
+
+        if (r < 0)
+                return r;
+        digits = strspn(s, "0123456789");
+        if (strcmp(s + digits, "s") == 0)
+                scale = 1000;
+        else if (s[digits] != '\0' && strcmp(s + digits, "ms") != 0)
+                digits = 0;
+        /* Decimal only: a leading 0 is not octal here. */
+        if (digits == 0 || digits >= sizeof(buf))
+                return yaml_error(c, pos, "bad duration \"%s\" for %s: expected N, Nms or Ns", s, what);
+        memcpy(buf, s, digits);
+        buf[digits] = '\0';
+        v = strtoull(buf, NULL, 10);
+        if (v == 0 || v > max_ms / scale)
+                return yaml_error(c, pos, "%s %s is out of range (1ms..%us)", what, s, max_ms / 1000);
+        *ret = (unsigned) (v * scale);
         return 0;
 }

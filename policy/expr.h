@@ -31,6 +31,14 @@ int expr_list(struct yaml_ctx *c, const struct expr_arg *a, struct fy_node *n, s
 /* A value or a list of values, OR-ed (flags). */
 int expr_or(struct yaml_ctx *c, const struct expr_arg *a, struct fy_node *n, struct policy_pos fb, uint64_t *ret);
 
+/* One device "MAJOR:MINOR" (either part may be *); 0 or -EINVAL (reported at |pos|). */
+int expr_dev(struct yaml_ctx *c, const char *text, struct policy_pos pos, struct policy_dev *ret);
+
+/* A duration in milliseconds: "30s", "500ms" or a plain number of ms, within
+ * 1..|max_ms|. 0, -EINVAL (reported), -ENOMEM. */
+int expr_duration_ms(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, unsigned max_ms,
+                     unsigned *ret);
+
 /* A device or a non-empty list of them: a new array in |ret| (caller frees). */
 int expr_devs(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what,
               struct policy_dev **ret, size_t *ret_n);

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <linux/limits.h>
 
 #include <libfyaml.h>
 #include <seccomp.h>
@@ -22,53 +24,29 @@
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free);
 
-/* ---- diagnostics ---- */
-
-void policy_diags_clear(struct policy_diags *d)
-{
-        if (!d)
-                return;
-        for (size_t i = 0; i < d->n; i++)
-                free(d->v[i].msg);
-        free(d->v);
-        *d = (struct policy_diags) { 0 };
-}
-
-void policy_diags_print(const struct policy_diags *d, const char *file, FILE *f)
-{
-        if (!file)
-                file = "<policy>";
-        for (size_t i = 0; d && i < d->n; i++) {
-                const struct policy_diag *g = &d->v[i];
-                const char *kind = g->warning ? "warning" : "error";
-
-                if (g->pos.line > 0)
-                        fprintf(f, "%s:%u:%u: %s: %s\n", file, g->pos.line, g->pos.col, kind, g->msg);
-                else
-                        fprintf(f, "%s: %s: %s\n", file, kind, g->msg);
-        }
-}
-
-/* Stable, by position: the order a reader meets them in the file. */
-static void diags_sort(struct policy_diags *d, size_t from)
-{
-        for (size_t i = from + 1; i < d->n; i++) {
-                struct policy_diag x = d->v[i];
-                size_t j = i;
-
-                for (; j > from && (d->v[j - 1].pos.line > x.pos.line ||
-                                    (d->v[j - 1].pos.line == x.pos.line && d->v[j - 1].pos.col > x.pos.col));
-                     j--)
-                        d->v[j] = d->v[j - 1];
-                d->v[j] = x;
-        }
-}
-
 /* ---- actions ---- */
 
 static bool can_emulate(enum emulator_id e, const char *syscall)
 {
-        return e == EMULATOR_MKNOD && (strcmp(syscall, "mknod") == 0 || strcmp(syscall, "mknodat") == 0);
+        static const struct {
+                enum emulator_id e;
+                const char *syscall;
+        } table[] = {
+                { EMULATOR_MKNOD, "mknod" },      { EMULATOR_MKNOD, "mknodat" },   { EMULATOR_MOUNT, "mount" },
+                { EMULATOR_MOUNT, "umount2" },    { EMULATOR_XATTR, "setxattr" },  { EMULATOR_XATTR, "lsetxattr" },
+                { EMULATOR_XATTR, "fsetxattr" },  { EMULATOR_SYSINFO, "sysinfo" },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+                if (table[i].e == e && strcmp(table[i].syscall, syscall) == 0)
+                        return true;
+        return false;
+}
+
+/* The param a handler cannot do without, or NULL. */
+static const char *required_param(enum emulator_id e)
+{
+        return e == EMULATOR_MOUNT ? "filesystems" : e == EMULATOR_XATTR ? "names" : NULL;
 }
 
 static bool returns_fd(const char *syscall)
@@ -123,11 +101,220 @@ static int parse_action_words(struct yaml_ctx *c, const char *text, struct polic
                         return yaml_error(c, a->pos, "unknown handler \"%s\"", arg);
                 a->kind = VERDICT_EMULATE;
                 a->emulator = (enum emulator_id) v;
+                if (required_param(a->emulator))
+                        return yaml_error(c, a->pos, "emulate %s needs params: {emulate: %s, %s: [...]}", arg, arg,
+                                          required_param(a->emulator));
                 return 0;
         }
         return yaml_error(c, a->pos, "unknown action \"%s\": expected continue, errno NAME, emulate HANDLER, "
                           "{emulate: HANDLER, ...} or {inject: PATH, ...}",
                           text);
+}
+
+/* ---- emulate params ---- */
+
+static bool valid_fstype(const char *s)
+{
+        return s[0] && s[strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-")] == '\0';
+}
+
+/* Appends a copy of |s| to v[*n] (room was made for the whole list). */
+static int str_append(char **v, size_t *n, const char *s)
+{
+        v[*n] = strdup(s);
+        if (!v[*n])
+                return -ENOMEM;
+        (*n)++;
+        return 0;
+}
+
+static int fstype_item(struct yaml_ctx *c, const char *text, struct policy_pos pos, size_t i _unused_, void *userdata)
+{
+        struct mount_params *mp = userdata;
+
+        if (!valid_fstype(text))
+                return yaml_error(c, pos, "bad filesystem type \"%s\": use [a-z0-9._-]+", text);
+        return str_append(mp->fstypes, &mp->n_fstypes, text);
+}
+
+/* "MAJ:MIN" (a block device), none (no device: tmpfs, proc, overlay) or an
+ * absolute glob on the source path inside the container (bind mounts). */
+static int source_item(struct yaml_ctx *c, const char *text, struct policy_pos pos, size_t i _unused_, void *userdata)
+{
+        struct mount_params *mp = userdata;
+        struct mount_source *src = &mp->sources[mp->n_sources];
+        int r;
+
+        if (strcmp(text, "none") == 0)
+                src->kind = MOUNT_SOURCE_NONE;
+        else if (text[0] == '/') {
+                src->kind = MOUNT_SOURCE_PATH;
+                src->glob = strdup(text);
+                if (!src->glob)
+                        return -ENOMEM;
+        } else if (strchr(text, ':')) {
+                src->kind = MOUNT_SOURCE_DEVICE;
+                r = expr_dev(c, text, pos, &src->dev);
+                if (r < 0)
+                        return r;
+        } else
+                return yaml_error(c, pos, "bad source \"%s\": expected \"MAJOR:MINOR\", none or an absolute path glob",
+                                  text);
+        mp->n_sources++;
+        return 0;
+}
+
+/* Bits a caller never gets to choose: kernel-internal, or the MS_MGC_VAL magic
+ * (0xc0ed0000) that the kernel, and the emulator, strip before looking. */
+#define MOUNT_FLAGS_INTERNAL (MS_KERNMOUNT | MS_ACTIVE | MS_NOUSER | ~UINT64_C(0xffffffff))
+
+static int mount_flags(struct yaml_ctx *c, const struct yaml_field *f, struct policy_pos fb, uint64_t *ret)
+{
+        const struct arg_schema *s = schema_arg(schema_lookup("mount"), "flags");
+        struct expr_arg fa = { .name = "flags", .width = s->width_mask, .symbols = s->symbols };
+        uint64_t v = 0;
+        int r = expr_or(c, &fa, f->value, yaml_field_pos(f, fb), &v);
+
+        if (r < 0)
+                return r;
+        if (v & MOUNT_FLAGS_INTERNAL)
+                return yaml_error(c, yaml_field_pos(f, fb), "mount flags 0x%" PRIx64 " are kernel-internal "
+                                  "(MS_KERNMOUNT, MS_ACTIVE, MS_NOUSER, MS_MGC_VAL): a caller is never allowed them",
+                                  v & MOUNT_FLAGS_INTERNAL);
+        *ret = v;
+        return 0;
+}
+
+static bool has_fstype(const struct mount_params *mp, const char *fstype)
+{
+        for (size_t i = 0; i < mp->n_fstypes; i++)
+                if (strcmp(mp->fstypes[i], fstype) == 0)
+                        return true;
+        return false;
+}
+
+/* fuse: {FSTYPE: /abs/program, ...}; |check| whether FSTYPE must be one of
+ * mp->fstypes (skipped when "filesystems" itself had errors). */
+static int mount_fuse(struct yaml_ctx *c, const struct yaml_field *f, struct policy_pos fb, bool check,
+                      struct mount_params *mp)
+{
+        struct policy_pos pos = yaml_field_pos(f, fb);
+        struct fy_node_pair *pair;
+        void *iter = NULL;
+        int r = yaml_mapping(c, f->value, pos, "\"fuse\"");
+
+        if (r < 0)
+                return r;
+        if (fy_node_mapping_item_count(f->value) <= 0)
+                return yaml_error(c, pos, "\"fuse\": empty mapping");
+        mp->fuse = calloc((size_t) fy_node_mapping_item_count(f->value), sizeof(*mp->fuse));
+        if (!mp->fuse)
+                return -ENOMEM;
+        while ((pair = fy_node_mapping_iterate(f->value, &iter))) {
+                struct fy_node *k = fy_node_pair_key(pair), *v = fy_node_pair_value(pair);
+                struct fuse_redirect *fr = &mp->fuse[mp->n_fuse];
+                const char *fstype, *program;
+                int q = yaml_scalar(c, k, pos, "a filesystem type", &fstype);
+
+                if (q == 0 && !valid_fstype(fstype))
+                        q = yaml_error(c, yaml_pos_or(k, pos), "bad filesystem type \"%s\": use [a-z0-9._-]+", fstype);
+                else if (q == 0 && check && !has_fstype(mp, fstype))
+                        q = yaml_error(c, yaml_pos_or(k, pos), "fuse redirect for \"%s\", which is not in "
+                                       "\"filesystems\"", fstype);
+                if (q == 0)
+                        q = yaml_scalar(c, v, yaml_pos_or(k, pos), "a FUSE program", &program);
+                if (q == 0 && program[0] != '/')
+                        q = yaml_error(c, yaml_pos_or(v, pos), "FUSE program \"%s\" is not absolute", program);
+                if (q == 0) {
+                        fr->fstype = strdup(fstype);
+                        fr->program = strdup(program);
+                        mp->n_fuse++;
+                        if (!fr->fstype || !fr->program)
+                                return -ENOMEM;
+                }
+                r = yaml_worse(r, q);
+        }
+        return r;
+}
+
+static int errno_param(struct yaml_ctx *c, const struct yaml_field *f, struct policy_pos fb, int *ret)
+{
+        const char *s;
+        int r = yaml_scalar(c, f->value, yaml_field_pos(f, fb), "\"timeout_errno\"", &s), v;
+
+        if (r < 0)
+                return r;
+        v = errno_from_name(s);
+        if (v < 0)
+                return yaml_error(c, yaml_field_pos(f, fb), "unknown errno \"%s\"", s);
+        *ret = v;
+        return 0;
+}
+
+/* Room for every item of list |n| up front: the item callbacks fill it and
+ * count what they filled (n_*), which is what action_free frees. */
+static void *list_alloc(struct fy_node *n, size_t size)
+{
+        size_t count = yaml_list_len(n);
+
+        return calloc(count ? count : 1, size);
+}
+
+static int list_each(struct yaml_ctx *c, const struct yaml_field *f, struct policy_pos fb, const char *what,
+                     const void *array, yaml_item_fn fn, void *userdata)
+{
+        return array ? yaml_each(c, f->value, yaml_field_pos(f, fb), what, fn, userdata) : -ENOMEM;
+}
+
+enum { M_EMULATE, M_FILESYSTEMS, M_SOURCES, M_FLAGS, M_FUSE, M_TIMEOUT, M_TIMEOUT_ERRNO, _M_MAX };
+
+static int parse_mount(struct yaml_ctx *c, struct fy_node *map, const char *where, struct policy_action *a)
+{
+        struct yaml_field f[_M_MAX] = {
+                [M_EMULATE] = { .key = "emulate", .required = true },
+                [M_FILESYSTEMS] = { .key = "filesystems", .required = true },
+                [M_SOURCES] = { .key = "sources" }, [M_FLAGS] = { .key = "flags" }, [M_FUSE] = { .key = "fuse" },
+                [M_TIMEOUT] = { .key = "timeout" }, [M_TIMEOUT_ERRNO] = { .key = "timeout_errno" },
+        };
+        struct mount_params *mp = &a->params.mount;
+        int r, q = -EINVAL;
+
+        mp->timeout_ms = 30000;
+        mp->timeout_error = ETIMEDOUT;
+        r = yaml_fields(c, map, a->pos, "param", where, f, _M_MAX);
+        if (r != -ENOMEM && f[M_FILESYSTEMS].key_node) {
+                mp->fstypes = list_alloc(f[M_FILESYSTEMS].value, sizeof(*mp->fstypes));
+                q = list_each(c, &f[M_FILESYSTEMS], a->pos, "a filesystem type", mp->fstypes, fstype_item, mp);
+                r = yaml_worse(r, q);
+        }
+        if (r != -ENOMEM && f[M_SOURCES].key_node) {
+                mp->sources = list_alloc(f[M_SOURCES].value, sizeof(*mp->sources));
+                r = yaml_worse(r, list_each(c, &f[M_SOURCES], a->pos, "a mount source", mp->sources, source_item, mp));
+        }
+        if (r != -ENOMEM && f[M_FLAGS].key_node)
+                r = yaml_worse(r, mount_flags(c, &f[M_FLAGS], a->pos, &mp->flags));
+        if (r != -ENOMEM && f[M_FUSE].key_node)
+                r = yaml_worse(r, mount_fuse(c, &f[M_FUSE], a->pos, q == 0, mp));
+        if (r != -ENOMEM && f[M_TIMEOUT].key_node)
+                r = yaml_worse(r, expr_duration_ms(c, f[M_TIMEOUT].value, yaml_field_pos(&f[M_TIMEOUT], a->pos),
+                                                   "\"timeout\"", 600 * 1000, &mp->timeout_ms));
+        if (r != -ENOMEM && f[M_TIMEOUT_ERRNO].key_node)
+                r = yaml_worse(r, errno_param(c, &f[M_TIMEOUT_ERRNO], a->pos, &mp->timeout_error));
+        return r;
+}
+
+/* Only trusted.* is emulated: the kernel decides user.* and security.* itself,
+ * and a container may set those it is allowed to without seccompd. */
+static int xattr_item(struct yaml_ctx *c, const char *text, struct policy_pos pos, size_t i _unused_, void *userdata)
+{
+        struct xattr_params *xp = userdata;
+
+        if (strncmp(text, "trusted.", 8) != 0)
+                return yaml_error(c, pos, "bad xattr name \"%s\": only trusted.* names are emulated (the kernel "
+                                  "handles the other namespaces itself)", text);
+        if (strlen(text) > XATTR_NAME_MAX)
+                return yaml_error(c, pos, "xattr name \"%.32s...\" is longer than %d bytes", text, XATTR_NAME_MAX);
+        return str_append(xp->names, &xp->n_names, text);
 }
 
 /* {emulate: HANDLER, PARAM: VALUE...} */
@@ -147,11 +334,27 @@ static int parse_emulate(struct yaml_ctx *c, struct fy_node *map, struct policy_
         a->kind = VERDICT_EMULATE;
         a->emulator = (enum emulator_id) e;
         snprintf(where, sizeof(where), "emulate %s", name);
-        r = yaml_fields(c, map, a->pos, "param", where, f, a->emulator == EMULATOR_MKNOD ? 2 : 1);
-        if (r != -ENOMEM && f[1].key_node)
-                r = yaml_worse(r, expr_devs(c, f[1].value, yaml_field_pos(&f[1], a->pos), "\"devices\"",
-                                            &a->params.mknod.devices, &a->params.mknod.n_devices));
-        return r;
+        switch (a->emulator) {
+        case EMULATOR_MOUNT:
+                return parse_mount(c, map, where, a);
+        case EMULATOR_XATTR:
+                f[1] = (struct yaml_field) { .key = "names", .required = true };
+                r = yaml_fields(c, map, a->pos, "param", where, f, 2);
+                if (r != -ENOMEM && f[1].key_node) {
+                        a->params.xattr.names = list_alloc(f[1].value, sizeof(char *));
+                        r = yaml_worse(r, list_each(c, &f[1], a->pos, "an xattr name", a->params.xattr.names,
+                                                    xattr_item, &a->params.xattr));
+                }
+                return r;
+        case EMULATOR_MKNOD:
+                r = yaml_fields(c, map, a->pos, "param", where, f, 2);
+                if (r != -ENOMEM && f[1].key_node)
+                        r = yaml_worse(r, expr_devs(c, f[1].value, yaml_field_pos(&f[1], a->pos), "\"devices\"",
+                                                    &a->params.mknod.devices, &a->params.mknod.n_devices));
+                return r;
+        default:
+                return yaml_fields(c, map, a->pos, "param", where, f, 1);
+        }
 }
 
 /* {inject: PATH, flags: O_RDWR|..., cloexec: BOOL} */
@@ -550,7 +753,7 @@ int policy_parse(const char *text, size_t len, const char *file, uint32_t arch, 
         if (!p)
                 return -ENOMEM;
         r = parse_text(&c, text, len, p);
-        diags_sort(c.diags, from);
+        yaml_diags_sort(c.diags, from);
         if (r != -ENOMEM && c.diags->n_errors > errors)
                 r = -EINVAL;
         policy_diags_clear(&local);

@@ -20,11 +20,31 @@ static void match_free(struct policy_match *m)
         free(m->strs);
 }
 
+/* The parser sets a->emulator before it fills the params, so a half-parsed
+ * action is freed by the right case (n_* count the entries filled). */
 static void action_free(struct policy_action *a)
 {
+        struct mount_params *mp = &a->params.mount;
+
         if (a->kind == VERDICT_EMULATE && a->emulator == EMULATOR_MKNOD)
                 free(a->params.mknod.devices);
-        else if (a->kind == VERDICT_INJECT)
+        else if (a->kind == VERDICT_EMULATE && a->emulator == EMULATOR_MOUNT) {
+                for (size_t i = 0; i < mp->n_fstypes; i++)
+                        free(mp->fstypes[i]);
+                free(mp->fstypes);
+                for (size_t i = 0; i < mp->n_sources; i++)
+                        free(mp->sources[i].glob);
+                free(mp->sources);
+                for (size_t i = 0; i < mp->n_fuse; i++) {
+                        free(mp->fuse[i].fstype);
+                        free(mp->fuse[i].program);
+                }
+                free(mp->fuse);
+        } else if (a->kind == VERDICT_EMULATE && a->emulator == EMULATOR_XATTR) {
+                for (size_t i = 0; i < a->params.xattr.n_names; i++)
+                        free(a->params.xattr.names[i]);
+                free(a->params.xattr.names);
+        } else if (a->kind == VERDICT_INJECT)
                 free(a->params.inject.path);
 }
 

@@ -24,6 +24,9 @@ const char *emulator_to_string(enum emulator_id e)
         static const char *const names[_EMULATOR_MAX] = {
                 [EMULATOR_NONE] = "none",
                 [EMULATOR_MKNOD] = "mknod",
+                [EMULATOR_MOUNT] = "mount",
+                [EMULATOR_XATTR] = "setxattr",
+                [EMULATOR_SYSINFO] = "sysinfo",
         };
 
         return (unsigned) e < _EMULATOR_MAX ? names[e] : "invalid";

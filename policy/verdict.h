@@ -14,7 +14,10 @@ enum verdict_kind {
 
 enum emulator_id {
         EMULATOR_NONE,
-        EMULATOR_MKNOD,
+        EMULATOR_MKNOD,   /* mknod, mknodat */
+        EMULATOR_MOUNT,   /* mount, umount2 (through the container's namespace helper) */
+        EMULATOR_XATTR,   /* setxattr, lsetxattr, fsetxattr: trusted.overlay.* */
+        EMULATOR_SYSINFO, /* sysinfo from the container's cgroup */
         _EMULATOR_MAX,
 };
 
@@ -32,6 +35,37 @@ struct mknod_params {
         struct policy_dev *devices;
 };
 
+/* emulate mount: a mount source the container may use. */
+struct mount_source {
+        enum { MOUNT_SOURCE_DEVICE, MOUNT_SOURCE_PATH, MOUNT_SOURCE_NONE } kind;
+        struct policy_dev dev;   /* DEVICE: block device major:minor (POLICY_ANY wildcards) */
+        char *glob;              /* PATH: glob on the source path inside the container */
+};
+
+/* emulate mount: run the FUSE program instead of a kernel mount of fstype. */
+struct fuse_redirect {
+        char *fstype;
+        char *program;           /* absolute path inside the container */
+};
+
+struct mount_params {
+        size_t n_fstypes;
+        char **fstypes;          /* allowed filesystem types ("ext4", "tmpfs", ...) */
+        size_t n_sources;
+        struct mount_source *sources; /* empty: no source allowed but "none"-style pseudo fs */
+        uint64_t flags;          /* MS_* bits the caller may pass (MS_BIND/MS_REMOUNT/MS_REC too) */
+        size_t n_fuse;
+        struct fuse_redirect *fuse;
+        unsigned timeout_ms;     /* per call; default 30000 */
+        int timeout_error;       /* errno after the timeout; default ETIMEDOUT */
+};
+
+/* emulate setxattr: the trusted.* names seccompd sets for the container. */
+struct xattr_params {
+        size_t n_names;
+        char **names;            /* exact names or prefixes ending in '.' ("trusted.overlay.") */
+};
+
 /* inject: what the supervisor opens for the caller. */
 struct inject_params {
         char *path;      /* absolute host path */
@@ -41,6 +75,8 @@ struct inject_params {
 
 union handler_params {
         struct mknod_params mknod;
+        struct mount_params mount;
+        struct xattr_params xattr;
         struct inject_params inject;
 };
 

@@ -1,5 +1,5 @@
 /* YAML node access for the policy parser: typed reads that record diagnostics
- * at the node's line:column. */
+ * at the node's line:column, and the diagnostics list itself. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +27,46 @@ _printf_(4, 0) static int diag_vadd(struct yaml_ctx *c, bool warning, struct pol
         if (!warning)
                 d->n_errors++;
         return 0;
+}
+
+void policy_diags_clear(struct policy_diags *d)
+{
+        if (!d)
+                return;
+        for (size_t i = 0; i < d->n; i++)
+                free(d->v[i].msg);
+        free(d->v);
+        *d = (struct policy_diags) { 0 };
+}
+
+void policy_diags_print(const struct policy_diags *d, const char *file, FILE *f)
+{
+        if (!file)
+                file = "<policy>";
+        for (size_t i = 0; d && i < d->n; i++) {
+                const struct policy_diag *g = &d->v[i];
+                const char *kind = g->warning ? "warning" : "error";
+
+                if (g->pos.line > 0)
+                        fprintf(f, "%s:%u:%u: %s: %s\n", file, g->pos.line, g->pos.col, kind, g->msg);
+                else
+                        fprintf(f, "%s: %s: %s\n", file, kind, g->msg);
+        }
+}
+
+/* Stable, by position: the order a reader meets them in the file. */
+void yaml_diags_sort(struct policy_diags *d, size_t from)
+{
+        for (size_t i = from + 1; i < d->n; i++) {
+                struct policy_diag x = d->v[i];
+                size_t j = i;
+
+                for (; j > from && (d->v[j - 1].pos.line > x.pos.line ||
+                                    (d->v[j - 1].pos.line == x.pos.line && d->v[j - 1].pos.col > x.pos.col));
+                     j--)
+                        d->v[j] = d->v[j - 1];
+                d->v[j] = x;
+        }
 }
 
 int yaml_error(struct yaml_ctx *c, struct policy_pos pos, const char *fmt, ...)

@@ -34,6 +34,9 @@ typedef int (*yaml_item_fn)(struct yaml_ctx *c, const char *text, struct policy_
 _printf_(3, 4) int yaml_error(struct yaml_ctx *c, struct policy_pos pos, const char *fmt, ...);
 _printf_(3, 4) int yaml_warn(struct yaml_ctx *c, struct policy_pos pos, const char *fmt, ...);
 
+/* Sorts d->v[from..] by position, stably: the order a reader meets them in the file. */
+void yaml_diags_sort(struct policy_diags *d, size_t from);
+
 /* Accumulates results while parsing goes on after errors: -ENOMEM wins, then
  * the first error. */
 static inline int yaml_worse(int a, int b)

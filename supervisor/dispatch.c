@@ -10,25 +10,12 @@
 
 #include "common/log.h"
 #include "common/macro.h"
-#include "emulators/mknod.h"
 #include "emulators/notify.h"
 #include "emulators/target.h"
 #include "policy/policy.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
-
-typedef int (*emulator_fn)(const struct request *req, const union handler_params *p, const struct target *t);
-
-static int emulate_mknod(const struct request *req, const union handler_params *p, const struct target *t)
-{
-        if (p && !mknod_params_allow(&p->mknod, req))
-                return -EPERM;
-        return mknod_emulate(req, t);
-}
-
-static const emulator_fn emulators[_EMULATOR_MAX] = {
-        [EMULATOR_MKNOD] = emulate_mknod,
-};
+#include "supervisor/emulate.h"
 
 const char *notif_stage_to_string(enum notif_stage s)
 {
@@ -55,19 +42,20 @@ static void notification_unlink(struct notification *n)
 
         list_del(&n->pending_node);
         list_del(&n->listener_node);
+        list_del(&n->helper_node);
         d->n_pending--;
 }
 
-static void on_hold_timer_closed(uv_handle_t *handle)
+static void on_timer_closed(uv_handle_t *handle)
 {
-        free(container_of((uv_timer_t *) handle, struct notification, hold_timer));
+        free(container_of((uv_timer_t *) handle, struct notification, timer));
 }
 
-/* Frees n, through the timer's close callback when a hold timer exists. */
+/* Frees n, through the timer's close callback when its timer was set up. */
 static void notification_release(struct notification *n)
 {
-        if (n->held)
-                uv_close((uv_handle_t *) &n->hold_timer, on_hold_timer_closed);
+        if (n->timer_init)
+                uv_close((uv_handle_t *) &n->timer, on_timer_closed);
         else
                 free(n);
 }
@@ -80,7 +68,7 @@ static void count(struct stats_counters *a, struct stats_counters *b, size_t off
 #define COUNT(n, field) \
         count(&daemon_of(n)->totals, &(n)->listener->container->counters, offsetof(struct stats_counters, field))
 
-static void log_notification(struct notification *n, const char *what, int error)
+void dispatch_log(struct notification *n, const char *what, int error)
 {
         struct container *c = n->listener->container;
         char name[64];
@@ -97,7 +85,7 @@ static void log_notification(struct notification *n, const char *what, int error
 }
 
 /* Answers and finishes n. |error| > 0 fails the call; |val| is its return value. */
-static void finish(struct notification *n, int error, int64_t val, size_t counter)
+void dispatch_finish(struct notification *n, int error, int64_t val, size_t counter)
 {
         int fd = n->listener->fd, r;
 
@@ -108,7 +96,7 @@ static void finish(struct notification *n, int error, int64_t val, size_t counte
         if (r == -ENOENT) {
                 COUNT(n, caller_gone);
         } else if (r < 0) {
-                log_notification(n, "answer failed", r);
+                dispatch_log(n, "answer failed", r);
         } else {
                 count(&daemon_of(n)->totals, &n->listener->container->counters, counter);
                 latency_hist_add(&daemon_of(n)->latency, now_nsec() - n->start_nsec);
@@ -117,123 +105,68 @@ static void finish(struct notification *n, int error, int64_t val, size_t counte
         notification_release(n);
 }
 
-static void drop(struct notification *n)
+void dispatch_drop(struct notification *n)
 {
         COUNT(n, caller_gone);
         notification_unlink(n);
         notification_release(n);
 }
 
-static void emulate(struct notification *n)
+void dispatch_answered(struct notification *n, size_t counter)
 {
-        struct target t = TARGET_NULL;
-        emulator_fn fn = (unsigned) n->verdict.emulator < _EMULATOR_MAX ? emulators[n->verdict.emulator] : NULL;
-        int r;
-
-        n->stage = NOTIF_STAGE_EMULATING;
-        if (!fn) {
-                /* A policy naming an emulator this build lacks is a bug, not the caller's fault. */
-                log_notification(n, "no such emulator", -ENOSYS);
-                finish(n, ENOSYS, 0, offsetof(struct stats_counters, emulate_failed));
-                return;
-        }
-        r = target_open(&t, n->listener->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
-        if (r == -ENOENT || r == -ESRCH) {
-                drop(n);
-                return;
-        }
-        if (r >= 0)
-                r = fn(&n->req, n->verdict.params, &t);
-        target_close(&t);
-        if (r < 0) {
-                log_notification(n, "emulation failed", r);
-                finish(n, -r, 0, offsetof(struct stats_counters, emulate_failed));
-                return;
-        }
-        log_notification(n, "emulated", 0);
-        finish(n, 0, 0, offsetof(struct stats_counters, emulated));
-}
-
-/* inject: open the policy's host file and make it the call's result in the caller
- * (ADDFD with SEND answers the call with the new fd number in one step). */
-static void inject(struct notification *n)
-{
-        const struct inject_params *ip = n->verdict.params ? &n->verdict.params->inject : NULL;
-        _cleanup_close_ int fd = -EBADF;
-        int r;
-
-        n->stage = NOTIF_STAGE_EMULATING;
-        if (!ip || !ip->path) {
-                log_notification(n, "inject without a path", -EINVAL);
-                finish(n, EPERM, 0, offsetof(struct stats_counters, emulate_failed));
-                return;
-        }
-        /* O_NONBLOCK so a FIFO without writer cannot stall the loop; cleared after. */
-        fd = open(ip->path, ip->open_flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd >= 0 && !(ip->open_flags & O_NONBLOCK) && fcntl(fd, F_SETFL, ip->open_flags & ~O_NONBLOCK) < 0)
-                fd = safe_close(fd);
-        if (fd < 0) {
-                r = -errno;
-                log_notification(n, "inject: cannot open the file", r);
-                finish(n, -r, 0, offsetof(struct stats_counters, emulate_failed));
-                return;
-        }
-        n->stage = NOTIF_STAGE_ANSWERING;
-        r = notify_addfd(n->listener->fd, n->req.notif.id, fd, (uint32_t) ip->fd_flags, SECCOMP_ADDFD_FLAG_SEND);
-        if (r == -ENOENT) {
-                drop(n);
-                return;
-        }
-        if (r < 0) {
-                /* EMFILE and the like: the caller's table is full; tell it so. */
-                log_notification(n, "inject: ADDFD failed", r);
-                finish(n, -r, 0, offsetof(struct stats_counters, emulate_failed));
-                return;
-        }
-        count(&daemon_of(n)->totals, &n->listener->container->counters, offsetof(struct stats_counters, injected));
+        count(&daemon_of(n)->totals, &n->listener->container->counters, counter);
         latency_hist_add(&daemon_of(n)->latency, now_nsec() - n->start_nsec);
         notification_unlink(n);
         notification_release(n);
+}
+
+int dispatch_timer(struct notification *n, uv_timer_cb cb, uint64_t ms)
+{
+        int r;
+
+        if (!n->timer_init) {
+                r = uv_timer_init(&daemon_of(n)->loop, &n->timer);
+                if (r < 0)
+                        return r;
+                n->timer_init = true;
+        }
+        return uv_timer_start(&n->timer, cb, ms, 0);
 }
 
 static void act(struct notification *n)
 {
         switch (n->verdict.kind) {
         case VERDICT_CONTINUE:
-                finish(n, 0, 0, offsetof(struct stats_counters, continued));
+                dispatch_finish(n, 0, 0, offsetof(struct stats_counters, continued));
                 return;
         case VERDICT_ERRNO:
-                finish(n, n->verdict.error, 0, offsetof(struct stats_counters, errored));
+                dispatch_finish(n, n->verdict.error, 0, offsetof(struct stats_counters, errored));
                 return;
         case VERDICT_EMULATE:
-                emulate(n);
+                emulate_notification(n);
                 return;
         case VERDICT_INJECT:
-                inject(n);
+                inject_notification(n);
                 return;
         default:
-                log_notification(n, "invalid verdict", -EINVAL);
-                finish(n, EPERM, 0, offsetof(struct stats_counters, errored));
+                dispatch_log(n, "invalid verdict", -EINVAL);
+                dispatch_finish(n, EPERM, 0, offsetof(struct stats_counters, errored));
                 return;
         }
 }
 
 static void on_hold_timer(uv_timer_t *timer)
 {
-        act(container_of(timer, struct notification, hold_timer));
+        act(container_of(timer, struct notification, timer));
 }
 
 static void hold(struct notification *n, unsigned ms)
 {
-        int r = uv_timer_init(&daemon_of(n)->loop, &n->hold_timer);
-
-        if (r < 0) {
+        if (dispatch_timer(n, on_hold_timer, ms) < 0) {
                 act(n);
                 return;
         }
-        n->held = true;
         n->stage = NOTIF_STAGE_HELD;
-        uv_timer_start(&n->hold_timer, on_hold_timer, ms, 0);
 }
 
 /* What the policy needs beyond the args: the caller's ids and capabilities, and
@@ -296,27 +229,27 @@ static void process(struct notification *n)
         n->stage = NOTIF_STAGE_READING;
         r = request_read_args(&n->req);
         if (r == -ESRCH) {
-                drop(n);
+                dispatch_drop(n);
                 return;
         }
         /* Whatever was read is only trusted once the id is known to be still pending. */
         if (notify_id_valid(n->listener->fd, n->req.notif.id) < 0) {
-                drop(n);
+                dispatch_drop(n);
                 return;
         }
         if (r < 0) {
-                log_notification(n, "cannot read arguments", r);
-                finish(n, -r, 0, offsetof(struct stats_counters, read_failed));
+                dispatch_log(n, "cannot read arguments", r);
+                dispatch_finish(n, -r, 0, offsetof(struct stats_counters, read_failed));
                 return;
         }
         r = evaluate(n);
         if (r == -ENOENT || r == -ESRCH) {
-                drop(n);
+                dispatch_drop(n);
                 return;
         }
         if (r < 0) {
-                log_notification(n, "cannot read the caller's credentials", r);
-                finish(n, EPERM, 0, offsetof(struct stats_counters, read_failed));
+                dispatch_log(n, "cannot read the caller's credentials", r);
+                dispatch_finish(n, EPERM, 0, offsetof(struct stats_counters, read_failed));
                 return;
         }
         n->stage = NOTIF_STAGE_EVALUATED;
@@ -358,6 +291,7 @@ static void receive_one(struct listener *l)
         n->start_nsec = now_nsec();
         n->listener = l;
         n->stage = NOTIF_STAGE_RECEIVED;
+        list_init(&n->helper_node);
         request_decode(&n->req, d->syscalls, &notif);
         list_add_tail(&d->pending, &n->pending_node);
         list_add_tail(&l->notifications, &n->listener_node);

@@ -33,12 +33,31 @@ struct notification {
         struct verdict verdict;
         enum notif_stage stage;
         uint64_t start_nsec;            /* monotonic, at receive */
-        uv_timer_t hold_timer;          /* only initialised while held */
-        bool held;
+        uv_timer_t timer;               /* the debug hold, then the helper timeout */
+        bool timer_init;                /* timer set up: freed through its close callback */
+        struct list_node helper_node;   /* in helper_link.waiting while the helper works on it */
+        int timeout_error;              /* errno when the helper does not answer in time */
 };
 
 /* uv_poll callback target for a listener fd: handles hang-up and one notification. */
 void dispatch_listener_event(struct listener *l, int status, int events);
+
+/* Answers and finishes n: |error| > 0 fails the call, else it returns |val|
+ * (or continues, for a CONTINUE verdict). |counter| is the stats_counters field
+ * (offsetof) to count it under. */
+void dispatch_finish(struct notification *n, int error, int64_t val, size_t counter);
+
+/* Finishes n when the caller is gone (counted as such); no answer. */
+void dispatch_drop(struct notification *n);
+
+/* Finishes n that was answered by other means (ADDFD with SEND). */
+void dispatch_answered(struct notification *n, size_t counter);
+
+/* One log line about n (rate-limited per container); error < 0 logs a warning. */
+void dispatch_log(struct notification *n, const char *what, int error);
+
+/* (Re)arms n's one-shot timer. 0 or a libuv error. */
+int dispatch_timer(struct notification *n, uv_timer_cb cb, uint64_t ms);
 
 /* Abandons a notification whose listener is closing (no answer: the caller is gone
  * or the fd is going away); frees it, possibly later from a timer close callback. */

@@ -11,6 +11,7 @@
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/policy_store.h"
+#include "supervisor/helper_link.h"
 #include "supervisor/registry.h"
 
 void registry_init(struct registry *reg)
@@ -39,6 +40,7 @@ static struct container *container_free(struct container *c)
         free(c->bundle);
         free(c->policy_name);
         policy_version_unref(c->policy_version);
+        helper_link_close(c->helper);
         free(c);
         return NULL;
 }

@@ -15,6 +15,7 @@
 struct daemon;
 struct policy;
 struct policy_version;
+struct helper_link;
 
 struct listener {
         uv_poll_t poll;                 /* must stay first-class embedded: libuv holds &poll */
@@ -38,6 +39,7 @@ struct container {
         struct ratelimit log_rl;        /* per-notification log lines */
         struct list_node listeners;     /* struct listener */
         struct list_node node;          /* in registry.containers */
+        struct helper_link *helper;     /* its namespace helper; NULL until first needed */
         struct daemon *daemon;
 };
 

@@ -70,6 +70,7 @@ static void fixture_init(struct fixture *f, const char *ct_id, const char *bundl
         list_add_tail(&f->ct.listeners, &f->l.node);
 
         f->n.listener = &f->l;
+        list_init(&f->n.helper_node);
         req->notif.id = 0xdeadbeef12ULL;
         req->notif.pid = 4243;
         req->notif.data.arch = AUDIT_ARCH_X86_64;

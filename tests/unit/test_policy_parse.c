@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include "common/macro.h"
@@ -15,136 +16,7 @@
 #include "policy/schema.h"
 #include "tests/unit/harness.h"
 
-/* Lines 1-4; a policy's rules start on line 5. */
-#define HEAD "name: t\ndescription: test\ndefault: errno EPERM\nrules:\n"
-
-static void diags_dump(const struct policy_diags *d)
-{
-        fprintf(stderr, "# diagnostics:\n");
-        for (size_t i = 0; i < d->n; i++)
-                fprintf(stderr, "#   %u:%u %s: %s\n", d->v[i].pos.line, d->v[i].pos.col,
-                        d->v[i].warning ? "warning" : "error", d->v[i].msg);
-}
-
-static int parse(const char *text, struct policy **ret, struct policy_diags *d)
-{
-        return policy_parse(text, strlen(text), "dir/t.yaml", 0, ret, d);
-}
-
-/* A policy that must parse with no diagnostics at all. */
-static struct policy *parse_ok(const char *text)
-{
-        struct policy_diags d = { 0 };
-        struct policy *p = NULL;
-        int r = parse(text, &p, &d);
-
-        if (r < 0 || d.n > 0) {
-                diags_dump(&d);
-                HARNESS_FAIL(true, "parse: %d, %zu diagnostics", r, d.n);
-        }
-        policy_diags_clear(&d);
-        return p;
-}
-
-static bool has_diag(const struct policy_diags *d, bool warning, unsigned line, unsigned col, const char *part)
-{
-        for (size_t i = 0; i < d->n; i++)
-                if (d->v[i].warning == warning && d->v[i].pos.line == line && d->v[i].pos.col == col &&
-                    strstr(d->v[i].msg, part))
-                        return true;
-        return false;
-}
-
-#define EXPECT_DIAG(d, warning, line, col, part) \
-        do { \
-                if (!has_diag(d, warning, line, col, part)) { \
-                        diags_dump(d); \
-                        HARNESS_FAIL(false, "no %s at %u:%u with \"%s\"", (warning) ? "warning" : "error", \
-                                     (unsigned) (line), (unsigned) (col), part); \
-                } \
-        } while (0)
-
-/* The policy fails with exactly |n_errors| errors, one of them |part| at line:col. */
-static void expect_error(const char *text, size_t n_errors, unsigned line, unsigned col, const char *part)
-{
-        struct policy_diags d = { 0 };
-        struct policy *p = NULL;
-
-        EXPECT_EQ(parse(text, &p, &d), -EINVAL);
-        EXPECT_TRUE(p == NULL);
-        EXPECT_EQ(d.n_errors, n_errors);
-        EXPECT_DIAG(&d, false, line, col, part);
-        policy_diags_clear(&d);
-}
-
-/* The policy loads, with the warning |part| at line:col. */
-static void expect_warning(const char *text, unsigned line, unsigned col, const char *part)
-{
-        struct policy_diags d = { 0 };
-        struct policy *p = NULL;
-
-        EXPECT_EQ(parse(text, &p, &d), 0);
-        EXPECT_TRUE(p != NULL);
-        EXPECT_EQ(d.n_errors, 0);
-        EXPECT_DIAG(&d, true, line, col, part);
-        policy_free(p);
-        policy_diags_clear(&d);
-}
-
-static const struct policy_match *find_match(const struct policy_rule *r, const char *arg, enum match_kind kind)
-{
-        for (size_t i = 0; i < r->n_matches; i++)
-                if (strcmp(r->matches[i].arg_name, arg) == 0 && r->matches[i].kind == kind)
-                        return &r->matches[i];
-        HARNESS_FAIL(true, "no %d match on %s", kind, arg);
-        return NULL;
-}
-
-static bool has_value(const struct policy_match *m, uint64_t v)
-{
-        for (size_t i = 0; i < m->n_values; i++)
-                if (m->values[i] == v)
-                        return true;
-        return false;
-}
-
-static char *read_file(const char *path, size_t *ret_len)
-{
-        FILE *f = fopen(path, "re");
-        char *buf;
-        long n;
-
-        ASSERT_TRUE(f != NULL);
-        ASSERT_EQ(fseek(f, 0, SEEK_END), 0);
-        n = ftell(f);
-        ASSERT_GE(n, 0);
-        rewind(f);
-        buf = malloc((size_t) n + 1);
-        ASSERT_TRUE(buf != NULL);
-        ASSERT_EQ(fread(buf, 1, (size_t) n, f), (size_t) n);
-        fclose(f);
-        buf[n] = '\0';
-        *ret_len = (size_t) n;
-        return buf;
-}
-
-static struct policy *parse_example(const char *name, struct policy_diags *d)
-{
-        char path[4096];
-        _cleanup_free_ char *text = NULL;
-        struct policy *p = NULL;
-        size_t len;
-
-        snprintf(path, sizeof(path), "%s/examples/policies/%s", SOURCE_ROOT, name);
-        text = read_file(path, &len);
-        if (policy_parse(text, len, path, 0, &p, d) < 0 || d->n > 0) {
-                policy_diags_print(d, path, stderr);
-                HARNESS_FAIL(true, "%s does not parse cleanly", name);
-        }
-        return p;
-}
-
-/* ---- schema tables ---- */
+#include "tests/unit/policy_parse_util.h"
 
 TEST(schema_names_errnos_capabilities_and_symbols)
 {
@@ -260,12 +132,20 @@ TEST(nested_containers_example_passes_a_device_allowlist_to_the_emulator)
         struct policy *p = parse_example("nested-containers.yaml", &d);
         const struct mknod_params *mp;
 
-        ASSERT_EQ(p->n_rules, 3);
+        ASSERT_EQ(p->n_rules, 9);
         ASSERT_EQ(p->rules[1].action.kind, VERDICT_EMULATE);
         mp = &p->rules[1].action.params.mknod;
         ASSERT_EQ(mp->n_devices, 10);
         EXPECT_EQ(mp->devices[9].major, 0);
         EXPECT_EQ(mp->devices[9].minor, 0);
+        /* The handlers of issue 4: overlay and tmpfs, trusted.overlay.*, sysinfo. */
+        ASSERT_EQ(p->rules[3].action.emulator, EMULATOR_MOUNT);
+        EXPECT_EQ(p->rules[3].action.params.mount.n_fstypes, 2);
+        EXPECT_EQ(p->rules[3].action.params.mount.sources[0].kind, MOUNT_SOURCE_NONE);
+        EXPECT_EQ(p->rules[5].action.emulator, EMULATOR_MOUNT);
+        ASSERT_EQ(p->rules[6].action.emulator, EMULATOR_XATTR);
+        EXPECT_STREQ(p->rules[6].action.params.xattr.names[0], "trusted.overlay.");
+        EXPECT_EQ(p->rules[8].action.emulator, EMULATOR_SYSINFO);
         policy_free(p);
         policy_diags_clear(&d);
 }
@@ -636,12 +516,18 @@ TEST(bad_devices_and_ranges_are_errors)
 
 TEST(handlers_and_injects_are_checked_against_the_rules_syscalls)
 {
-        expect_error(HEAD "  - syscalls: [mknod]\n    action: emulate mount\n", 1, 6, 13, "unknown handler \"mount\"");
+        expect_error(HEAD "  - syscalls: [mknod]\n    action: emulate mountt\n", 1, 6, 13, "unknown handler \"mountt\"");
         expect_error(HEAD "  - syscalls: [mknod]\n    action: {emulate: mknodd}\n", 1, 6, 23, "unknown handler \"mknodd\"");
         expect_error(HEAD "  - syscalls: [mknod]\n    action: {emulate: mknod, allow: all}\n", 1, 6, 30,
                      "unknown param \"allow\" in emulate mknod");
         expect_error(HEAD "  - syscalls: [mknod, mount]\n    action: emulate mknod\n", 1, 6, 13,
                      "handler mknod cannot emulate mount");
+        expect_error(HEAD "  - syscalls: [mount, mknod]\n    action: {emulate: mount, filesystems: tmpfs}\n", 1, 6, 14,
+                     "handler mount cannot emulate mknod");
+        expect_error(HEAD "  - syscalls: [setxattr, removexattr]\n    action: {emulate: setxattr, names: trusted.x}\n", 1,
+                     6, 14, "handler setxattr cannot emulate removexattr");
+        expect_error(HEAD "  - syscalls: [getrusage]\n    action: emulate sysinfo\n", 1, 6, 13,
+                     "handler sysinfo cannot emulate getrusage");
         expect_error(HEAD "  - syscalls: [mknodat]\n    action: {inject: /dev/null}\n", 1, 6, 14,
                      "inject on mknodat, which returns no fd");
         expect_error(HEAD "  - syscalls: [openat]\n    action: {inject: dev/null}\n", 1, 6, 22,

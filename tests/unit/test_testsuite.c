@@ -419,8 +419,8 @@ TEST(error_bad_expectations)
 {
         parse_fails(HEAD "- name: a\n  syscall: mknod\n  expect: allow\n", 0, 5, 11, "bad expect \"allow\"");
         parse_fails(HEAD "- name: a\n  syscall: mknod\n  expect: errno EPRM\n", 0, 5, 11, "unknown errno \"EPRM\"");
-        parse_fails(HEAD "- name: a\n  syscall: mknod\n  expect: emulate mount\n", 0, 5, 11,
-                    "unknown handler \"mount\"");
+        parse_fails(HEAD "- name: a\n  syscall: mknod\n  expect: emulate frobnicate\n", 0, 5, 11,
+                    "unknown handler \"frobnicate\"");
         parse_fails(HEAD "- name: a\n  syscall: mknod\n  expect: errno EPERM extra\n", 0, 5, 11, "bad expect");
         parse_fails(HEAD "- name: a\n  syscall: openat\n  expect: inject dev/x\n", 0, 5, 11, "must be absolute");
         parse_fails(HEAD "- name: a\n  syscall: mknod\n  expect: continue\n  rule: 0\n", 0, 6, 9, "bad rule \"0\"");

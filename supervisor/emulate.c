@@ -1,0 +1,169 @@
+/* EMULATE and INJECT verdicts. Synchronous emulators act on what was read in
+ * step 3 and answer at once; mount goes through the namespace helper. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+
+#include "common/log.h"
+#include "common/macro.h"
+#include "emulators/mknod.h"
+#include "emulators/mount.h"
+#include "emulators/notify.h"
+#include "emulators/sysinfo.h"
+#include "emulators/target.h"
+#include "emulators/xattr.h"
+#include "supervisor/daemon.h"
+#include "supervisor/emulate.h"
+#include "supervisor/helper_link.h"
+
+#define COUNTER(field) offsetof(struct stats_counters, field)
+
+/* What an emulator gets: the request, the policy's params, the pinned caller. */
+struct emulate_ctx {
+        struct notification *n;
+        const union handler_params *p;
+        const struct target *t;
+};
+
+/* 0 or -errno: the call's result; 1: answered later (async). */
+typedef int (*emulator_fn)(const struct emulate_ctx *e);
+
+static int run_mknod(const struct emulate_ctx *e)
+{
+        if (e->p && !mknod_params_allow(&e->p->mknod, &e->n->req))
+                return -EPERM;
+        return mknod_emulate(&e->n->req, e->t);
+}
+
+#ifdef HAVE_EMULATOR_XATTR
+static int run_xattr(const struct emulate_ctx *e)
+{
+        if (!e->p)
+                return -EPERM;
+        return xattr_emulate(&e->n->req, &e->p->xattr, e->t);
+}
+
+#endif
+
+#ifdef HAVE_EMULATOR_SYSINFO
+static int run_sysinfo(const struct emulate_ctx *e)
+{
+        struct container *c = e->n->listener->container;
+        struct container_view v = { .init_pidfd = c->pidfd, .init_pid = c->init_pid };
+
+        return sysinfo_emulate(&e->n->req, &v, e->t);
+}
+
+#endif
+
+#ifdef HAVE_EMULATOR_MOUNT
+/* Prepared here (checks, resolution, fds), performed by the helper. A positive
+ * result from mount_prepare means "not ours": the kernel runs the call. */
+static int run_mount(const struct emulate_ctx *e)
+{
+        const struct mount_params *mp;
+        struct mount_job job;
+        int r;
+
+        if (!e->p)
+                return -EPERM;
+        mp = &e->p->mount;
+        r = mount_prepare(&e->n->req, mp, e->t, &job);
+        if (r > 0) {
+                e->n->verdict.kind = VERDICT_CONTINUE;
+                dispatch_finish(e->n, 0, 0, COUNTER(continued));
+                return 1;
+        }
+        if (r < 0)
+                return r;
+        e->n->timeout_error = mp->timeout_error > 0 ? mp->timeout_error : ETIMEDOUT;
+        r = helper_link_submit(e->n->listener->container, e->n, &job, mp->timeout_ms ? mp->timeout_ms : 30000);
+        mount_job_done(&job);
+        return r < 0 ? r : 1;
+}
+
+#endif
+
+static const emulator_fn emulators[_EMULATOR_MAX] = {
+        [EMULATOR_MKNOD] = run_mknod,
+#ifdef HAVE_EMULATOR_MOUNT
+        [EMULATOR_MOUNT] = run_mount,
+#endif
+#ifdef HAVE_EMULATOR_XATTR
+        [EMULATOR_XATTR] = run_xattr,
+#endif
+#ifdef HAVE_EMULATOR_SYSINFO
+        [EMULATOR_SYSINFO] = run_sysinfo,
+#endif
+};
+
+void emulate_notification(struct notification *n)
+{
+        struct target t = TARGET_NULL;
+        emulator_fn fn = (unsigned) n->verdict.emulator < _EMULATOR_MAX ? emulators[n->verdict.emulator] : NULL;
+        int r;
+
+        n->stage = NOTIF_STAGE_EMULATING;
+        if (!fn) {
+                /* A policy naming an emulator this build lacks is a bug, not the caller's fault. */
+                dispatch_log(n, "no such emulator", -ENOSYS);
+                dispatch_finish(n, ENOSYS, 0, COUNTER(emulate_failed));
+                return;
+        }
+        r = target_open(&t, n->listener->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
+        if (r == -ENOENT || r == -ESRCH) {
+                dispatch_drop(n);
+                return;
+        }
+        if (r >= 0)
+                r = fn(&(struct emulate_ctx) { .n = n, .p = n->verdict.params, .t = &t });
+        target_close(&t);
+        if (r > 0)
+                return; /* answered, or will be when the helper replies */
+        if (r < 0) {
+                dispatch_log(n, "emulation failed", r);
+                dispatch_finish(n, -r, 0, COUNTER(emulate_failed));
+                return;
+        }
+        dispatch_log(n, "emulated", 0);
+        dispatch_finish(n, 0, 0, COUNTER(emulated));
+}
+
+/* inject: open the policy's host file and make it the call's result in the caller
+ * (ADDFD with SEND answers the call with the new fd number in one step). */
+void inject_notification(struct notification *n)
+{
+        const struct inject_params *ip = n->verdict.params ? &n->verdict.params->inject : NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        n->stage = NOTIF_STAGE_EMULATING;
+        if (!ip || !ip->path) {
+                dispatch_log(n, "inject without a path", -EINVAL);
+                dispatch_finish(n, EPERM, 0, COUNTER(emulate_failed));
+                return;
+        }
+        /* O_NONBLOCK so a FIFO without writer cannot stall the loop; cleared after. */
+        fd = open(ip->path, ip->open_flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd >= 0 && !(ip->open_flags & O_NONBLOCK) && fcntl(fd, F_SETFL, ip->open_flags & ~O_NONBLOCK) < 0)
+                fd = safe_close(fd);
+        if (fd < 0) {
+                r = -errno;
+                dispatch_log(n, "inject: cannot open the file", r);
+                dispatch_finish(n, -r, 0, COUNTER(emulate_failed));
+                return;
+        }
+        n->stage = NOTIF_STAGE_ANSWERING;
+        r = notify_addfd(n->listener->fd, n->req.notif.id, fd, (uint32_t) ip->fd_flags, SECCOMP_ADDFD_FLAG_SEND);
+        if (r == -ENOENT) {
+                dispatch_drop(n);
+                return;
+        }
+        if (r < 0) {
+                /* EMFILE and the like: the caller's table is full; tell it so. */
+                dispatch_log(n, "inject: ADDFD failed", r);
+                dispatch_finish(n, -r, 0, COUNTER(emulate_failed));
+                return;
+        }
+        dispatch_answered(n, COUNTER(injected));
+}
