@@ -332,7 +332,7 @@ static const char *why_text(enum filter_why why)
 {
         switch (why) {
         case FILTER_WHY_NO_CONTINUE:
-                return "the policy continues none of its calls";
+                return "no call is sure to be continued: any may match a rule that emulates or fails it";
         case FILTER_WHY_UNCHECKABLE:
                 return "a continue rule reads strings or the caller, which a filter cannot: those calls are trapped too";
         case FILTER_WHY_TOO_COMPLEX:
