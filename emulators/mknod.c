@@ -21,7 +21,6 @@
 #include "emulators/mknod.h"
 #include "emulators/resolve.h"
 
-#define IDMAP_TEXT_MAX 16384 /* 340 lines of "%10u %10u %10u\n" */
 #define MAY_EXEC 1U
 #define MAY_WRITE 2U
 
@@ -71,25 +70,6 @@ static unsigned mode_access(const struct stat *st, const struct target_creds *c)
         return st->st_mode & 7;
 }
 
-/* 1 if host id |id| has a name in the caller's user namespace, 0 if not, -errno. */
-static int id_mapped(const struct target *t, const char *which, uint32_t id)
-{
-        _cleanup_free_ char *text = malloc(IDMAP_TEXT_MAX);
-        struct idmap m;
-        uint32_t inner;
-        int r;
-
-        if (!text)
-                return -ENOMEM;
-        r = target_read_idmap_text(t, which, text, IDMAP_TEXT_MAX);
-        if (r < 0)
-                return r;
-        r = idmap_parse(text, (size_t) r, &m);
-        if (r < 0)
-                return -EIO;
-        return idmap_to_inner(&m, id, &inner) == 0;
-}
-
 /* capable_wrt_inode_uidgid(): CAP_DAC_OVERRIDE in the caller's namespace counts only
  * for an inode whose owner and group are mapped there. 1, 0 or -errno. */
 static int dac_override(const struct target *t, const struct stat *st)
@@ -99,10 +79,10 @@ static int dac_override(const struct target *t, const struct stat *st)
         r = target_has_cap(t, CAP_DAC_OVERRIDE);
         if (r <= 0)
                 return r;
-        r = id_mapped(t, "uid_map", st->st_uid);
+        r = target_id_mapped(t, "uid_map", st->st_uid);
         if (r <= 0)
                 return r;
-        return id_mapped(t, "gid_map", st->st_gid);
+        return target_id_mapped(t, "gid_map", st->st_gid);
 }
 
 /* MAY_* bits the caller has on the parent directory, or -errno. */

@@ -19,15 +19,23 @@
 enum nshelper_opcode {
         NSHELPER_MOUNT_FS = 1, /* fsopen(fstype) + fsconfig(source, data, flags) + fsmount + move_mount(target) */
         NSHELPER_MOUNT_BIND,   /* open_tree(source fd, OPEN_TREE_CLONE [|AT_RECURSIVE]) + move_mount(target) */
-        NSHELPER_REMOUNT,      /* mount_setattr / mount(MS_REMOUNT) on target */
-        NSHELPER_UMOUNT,       /* umount2(target, flags) */
+        NSHELPER_REMOUNT,      /* mount(MS_REMOUNT [|MS_BIND]) on target, for a mount the helper made */
+        NSHELPER_UMOUNT,       /* umount2(target, flags), for a mount the helper made */
         NSHELPER_PING,         /* answers 0: for tests and start-up checks */
 };
 
-/* One request. Strings are NUL-terminated inside the fixed buffers; fds go by
- * SCM_RIGHTS: fds[0] = target (O_PATH, resolved in the container's root by the
- * daemon), fds[1] = source (bind: O_PATH of the source; block device: an
- * O_RDONLY fd of the device node, opened by the daemon) or absent. */
+/* At most this many fds come with a request. */
+#define NSHELPER_MAX_FDS 2
+
+/* One request. Strings are NUL-terminated inside the fixed buffers (the helper
+ * answers -EINVAL to any that is not, to a wrong size or fd count, and to an
+ * unknown opcode); fds go by SCM_RIGHTS: fds[0] = target (O_PATH, resolved in
+ * the container's root by the daemon), fds[1] = source (bind: O_PATH of the
+ * source; block device: O_PATH of the device node, whose rdev the daemon
+ * checked) or absent. NSHELPER_UMOUNT is the exception: fds[0] is the
+ * directory the mount sits on and |source| its name there (the helper unmounts
+ * by name: an fd on the mount itself, ours or the daemon's, would make it
+ * busy). */
 struct nshelper_request {
         uint64_t tag;
         uint32_t opcode;
@@ -40,17 +48,27 @@ struct nshelper_request {
 
 struct nshelper_reply {
         uint64_t tag;
-        int32_t result;          /* 0 or -errno, as the kernel returned it */
+        int32_t result;          /* 0 or -errno, as the kernel returned it; or
+                                  * MOUNT_CONTINUE (1, emulators/mount.h) for a
+                                  * remount/umount of a mount the helper did not
+                                  * make: the kernel is to run the call */
 };
 
 struct nshelper;
 
 /* Forks the helper for the container whose init is |pidfd|; the child joins its
- * mount namespace (setns(pidfd, CLONE_NEWNS)) before answering anything.
- * 0, or -errno (the fork, the socketpair, or -ESRCH when the container is gone). */
+ * mount namespace (setns(pidfd, CLONE_NEWNS)) before answering anything, and
+ * then lives chrooted in an empty private tmpfs (paths in mount data never
+ * reach a file). Keeps only /dev/null on 0-2 and its socket. Blocks for the
+ * fork only. 0, or -errno (the fork, the socketpair, or -ESRCH when the
+ * container is gone; a helper that fails to join shows as -EPIPE on its first
+ * reply). Does not log. */
 int nshelper_start(int pidfd, struct nshelper **ret);
 
-/* Kills (SIGKILL through its pidfd), reaps and frees. NULL-safe; returns NULL. */
+/* Kills (SIGKILL through its pidfd), reaps and frees. Waits at most
+ * NSHELPER_REAP_MS for the exit (a process in an uninterruptible sleep is left
+ * a zombie rather than stall the loop). NULL-safe; returns NULL. */
+#define NSHELPER_REAP_MS 200
 struct nshelper *nshelper_free(struct nshelper *h);
 
 /* The daemon's end of the socketpair, to poll for readability (replies, or
@@ -58,10 +76,13 @@ struct nshelper *nshelper_free(struct nshelper *h);
 int nshelper_fd(const struct nshelper *h);
 pid_t nshelper_pid(const struct nshelper *h);
 
-/* Sends one request without blocking. -EAGAIN when the socket is full (the
- * caller fails the call rather than wait), -EPIPE when the helper is gone. */
+/* Sends one request without blocking; the fds are duplicated into the message,
+ * the caller keeps its own. -EAGAIN when the socket is full (the caller fails
+ * the call rather than wait), -EPIPE when the helper is gone, -EINVAL when
+ * n_fds > NSHELPER_MAX_FDS or differs from req->n_fds. */
 int nshelper_submit(struct nshelper *h, const struct nshelper_request *req, const int *fds, size_t n_fds);
 
 /* Reads one reply without blocking: 0, -EAGAIN (none yet), -EPIPE (helper gone),
- * -EBADMSG (malformed: the caller replaces the helper). */
+ * -EBADMSG (malformed: wrong size, or a result that is neither <= 0 nor 1: the
+ * caller replaces the helper). */
 int nshelper_read_reply(struct nshelper *h, struct nshelper_reply *ret);

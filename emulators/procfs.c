@@ -2,7 +2,6 @@
  * time field of its stat file. Nothing here logs. */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>

@@ -530,3 +530,23 @@ int target_read_caller(const struct target *t, struct policy_caller *ret)
         *ret = c;
         return 0;
 }
+
+/* 340 lines of "%10u %10u %10u\n" */
+#define IDMAP_TEXT_MAX 16384
+
+int target_id_mapped(const struct target *t, const char *which, uint32_t id)
+{
+        _cleanup_free_ char *text = malloc(IDMAP_TEXT_MAX);
+        _cleanup_free_ struct idmap *m = malloc(sizeof(*m));
+        uint32_t inner;
+        int r;
+
+        if (!text || !m)
+                return -ENOMEM;
+        r = target_read_idmap_text(t, which, text, IDMAP_TEXT_MAX);
+        if (r < 0)
+                return r;
+        if (idmap_parse(text, (size_t) r, m) < 0)
+                return -EIO;
+        return idmap_to_inner(m, id, &inner) == 0;
+}

@@ -77,6 +77,10 @@ struct policy_caller;
  * 0 or -errno (-EIO on a malformed status file). */
 int target_read_caller(const struct target *t, struct policy_caller *ret);
 
+/* 1 if host id |id| has a name in the caller's user namespace (which:
+ * "uid_map" or "gid_map"), 0 if not, -errno. */
+int target_id_mapped(const struct target *t, const char *which, uint32_t id);
+
 /* Reads the caller's /proc/<pid>/uid_map or gid_map text (which: "uid_map" or
  * "gid_map") into buf, NUL-terminated; returns length or -errno. */
 int target_read_idmap_text(const struct target *t, const char *which, char *buf, size_t size);

@@ -3,7 +3,9 @@
 # are missing, builds a release tree (build-bench/, reused on later runs) and runs
 # bench-notify: microseconds per trapped syscall, seccompd against a bare
 # RECV/SEND loop; then bench-policy: nanoseconds per policy evaluation for the
-# nested-containers policy. Arguments go to bench-notify, e.g.
+# nested-containers policy; then bench-nshelper: microseconds per mount-namespace
+# operation through the namespace helper against a fork per call. Arguments go
+# to bench-notify, e.g.
 #   bash scripts/bench.sh --rounds 9 --calls 50000
 set -euo pipefail
 
@@ -20,7 +22,9 @@ else
         meson setup "$BUILD" --buildtype=release
 fi
 # Only what the benchmark runs.
-ninja -C "$BUILD" supervisor/seccompd tests/bench/bench-notify tests/bench/bench-policy
+ninja -C "$BUILD" supervisor/seccompd tests/bench/bench-notify tests/bench/bench-policy tests/bench/bench-nshelper
 "$BUILD/tests/bench/bench-notify" --seccompd "$PWD/$BUILD/supervisor/seccompd" "$@"
 echo
 "$BUILD/tests/bench/bench-policy"
+echo
+"$BUILD/tests/bench/bench-nshelper"

@@ -68,20 +68,30 @@ static void count(struct stats_counters *a, struct stats_counters *b, size_t off
 #define COUNT(n, field) \
         count(&daemon_of(n)->totals, &(n)->listener->container->counters, offsetof(struct stats_counters, field))
 
-void dispatch_log(struct notification *n, const char *what, int error)
+static void log_at(struct notification *n, enum log_level level, const char *what, int error)
 {
         struct container *c = n->listener->container;
         char name[64];
 
-        if (log_get_max_level() < LOG_LEVEL_DEBUG && error == 0)
+        if (log_get_max_level() < level)
                 return;
         if (!ratelimit_below(&c->log_rl))
                 return;
         syscall_name(n->req.notif.data.arch, n->req.notif.data.nr, name, sizeof(name));
         /* %m must be in the format itself: passed through %s it is printed as is. */
-        log_internal(error ? LOG_LEVEL_WARNING : LOG_LEVEL_DEBUG, error,
+        log_internal(level, error,
                      error ? "ct=%s notif=%016llx pid=%u nr=%s: %s: %m" : "ct=%s notif=%016llx pid=%u nr=%s: %s",
                      c->id, (unsigned long long) n->req.notif.id, n->req.notif.pid, name, what);
+}
+
+void dispatch_log(struct notification *n, const char *what, int error)
+{
+        log_at(n, error ? LOG_LEVEL_WARNING : LOG_LEVEL_DEBUG, what, error);
+}
+
+void dispatch_log_result(struct notification *n, const char *what, int error)
+{
+        log_at(n, LOG_LEVEL_DEBUG, what, error);
 }
 
 /* Answers and finishes n. |error| > 0 fails the call; |val| is its return value. */

@@ -56,6 +56,10 @@ void dispatch_answered(struct notification *n, size_t counter);
 /* One log line about n (rate-limited per container); error < 0 logs a warning. */
 void dispatch_log(struct notification *n, const char *what, int error);
 
+/* The same at debug level: an errno the emulated call returns as the kernel
+ * would (EEXIST, ENOENT...) is an answer, not a fault. */
+void dispatch_log_result(struct notification *n, const char *what, int error);
+
 /* (Re)arms n's one-shot timer. 0 or a libuv error. */
 int dispatch_timer(struct notification *n, uv_timer_cb cb, uint64_t ms);
 

@@ -121,7 +121,7 @@ void emulate_notification(struct notification *n)
         if (r > 0)
                 return; /* answered, or will be when the helper replies */
         if (r < 0) {
-                dispatch_log(n, "emulation failed", r);
+                dispatch_log_result(n, "emulation failed", r);
                 dispatch_finish(n, -r, 0, COUNTER(emulate_failed));
                 return;
         }

@@ -81,7 +81,7 @@ static void on_reply(struct helper_link *link, const struct nshelper_reply *rep)
                 return; /* its caller went away meanwhile */
         list_del(&n->helper_node);
         if (rep->result < 0) {
-                dispatch_log(n, "emulation failed in the namespace helper", rep->result);
+                dispatch_log_result(n, "emulation failed in the namespace helper", rep->result);
                 dispatch_finish(n, -rep->result, 0, COUNTER(emulate_failed));
         } else {
                 dispatch_log(n, "emulated by the namespace helper", 0);

@@ -1,10 +1,11 @@
-/* sc-probe: makes one mknod-family call the way a container process would and
- * prints "ok" or "errno=NAME" (exit 0); usage errors exit 2. Linked statically so
- * it runs inside a bare busybox rootfs. Raw syscalls: the syscall the test names is
- * the syscall made, whatever libc prefers. */
+/* sc-probe: makes one mknod- or setxattr-family call the way a container process would and
+ * prints "ok" or "errno=NAME" (exit 0), or for sysinfo the figures it got; usage errors
+ * exit 2. Linked statically so it runs inside a bare busybox rootfs. Raw syscalls: the
+ * syscall the test names is the syscall made, whatever libc prefers. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static void usage(void)
@@ -26,7 +29,12 @@ static void usage(void)
                 "  straddle PATH TYPE MAJ:MIN MODE       mknod with PATH placed across a page boundary\n"
                 "  badpath unmapped|nonul|cliff          mknod on an unmapped pointer, a string with\n"
                 "                                        no NUL within 8 KiB, or one running into\n"
-                "                                        an unmapped page\n");
+                "                                        an unmapped page\n"
+                "  setxattr|lsetxattr PATH NAME VALUE [create|replace]\n"
+                "  fsetxattr PATH NAME VALUE [create|replace]\n"
+                "                                        fsetxattr on PATH opened O_RDONLY|O_NONBLOCK\n"
+                "  sysinfo [null]                        sysinfo(2): prints totalram= freeram= (bytes)\n"
+                "                                        procs= uptime=, or errno=NAME (null: NULL buffer)\n");
         exit(2);
 }
 
@@ -152,6 +160,51 @@ static void straddle(const char *path, mode_t mode, dev_t dev)
         report(syscall(SYS_mknod, s, mode, dev));
 }
 
+static int parse_xattr_flags(int argc, char **argv)
+{
+        if (argc < 5)
+                return 0;
+        if (strcmp(argv[4], "create") == 0)
+                return XATTR_CREATE;
+        if (strcmp(argv[4], "replace") == 0)
+                return XATTR_REPLACE;
+        usage();
+        return 0;
+}
+
+/* argv: OP PATH NAME VALUE [FLAGS]. */
+static void set_xattr(int argc, char **argv)
+{
+        int flags = parse_xattr_flags(argc, argv), fd;
+        size_t size = strlen(argv[3]);
+
+        if (strcmp(argv[0], "setxattr") == 0)
+                report(syscall(SYS_setxattr, argv[1], argv[2], argv[3], size, flags));
+        if (strcmp(argv[0], "lsetxattr") == 0)
+                report(syscall(SYS_lsetxattr, argv[1], argv[2], argv[3], size, flags));
+        fd = open(argv[1], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+                perror("sc-probe: open");
+                exit(2);
+        }
+        report(syscall(SYS_fsetxattr, fd, argv[2], argv[3], size, flags));
+}
+
+static void print_sysinfo(bool null)
+{
+        struct sysinfo si;
+        unsigned long long unit;
+
+        memset(&si, 0, sizeof(si));
+        if (syscall(SYS_sysinfo, null ? NULL : &si) < 0)
+                report(-1);
+        unit = si.mem_unit ? si.mem_unit : 1;
+        printf("totalram=%llu freeram=%llu procs=%u uptime=%ld\n", (unsigned long long) si.totalram * unit,
+               (unsigned long long) si.freeram * unit, (unsigned) si.procs, (long) si.uptime);
+        fflush(stdout);
+        exit(0);
+}
+
 int main(int argc, char **argv)
 {
         int i = 1, uid = -1, gid = -1;
@@ -209,5 +262,11 @@ int main(int argc, char **argv)
                 straddle(argv[1], parse_type(argv[2]) | (mode_t) parse_num(argv[4], 8), parse_dev(argv[3]));
         if (strcmp(argv[0], "badpath") == 0 && argc == 2)
                 badpath(argv[1]);
+        if ((strcmp(argv[0], "setxattr") == 0 || strcmp(argv[0], "lsetxattr") == 0 ||
+             strcmp(argv[0], "fsetxattr") == 0) &&
+            (argc == 4 || argc == 5))
+                set_xattr(argc, argv);
+        if (strcmp(argv[0], "sysinfo") == 0 && (argc == 1 || (argc == 2 && strcmp(argv[1], "null") == 0)))
+                print_sysinfo(argc == 2);
         usage();
 }
