@@ -17,7 +17,8 @@
  * kernel would use the part it could read); MS_POSIXACL, MS_I_VERSION and
  * MS_SILENT have no equivalent in the new mount API and are dropped once the
  * policy allowed them; an fstype with a FUSE redirect is refused (EPERM): the
- * redirect is not implemented, and a kernel mount is what it exists to avoid. */
+ * redirect is not implemented, and a kernel mount is what it exists to avoid;
+ * umount2 of a mount on a file (a file bind mount) goes back to the kernel. */
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>

@@ -319,7 +319,9 @@ static int perform_bind(struct mount_helper *h, const struct nshelper_request *r
 }
 
 /* Legacy mount(2) on "." gives the kernel's exact remount semantics (atime
- * kept unless named, MS_BIND: mount flags only). */
+ * kept unless named, MS_BIND: mount flags only). The data is parsed with the
+ * cwd on the mount (mount(2) needs a path) and the root in the jail; no
+ * filesystem takes a path option on remount. */
 static int perform_remount(struct mount_helper *h, const struct nshelper_request *req, int target)
 {
         uint64_t id;

@@ -7,7 +7,7 @@ SECCOMPD_BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev
 # What the integration tests and the demo run: real runtimes, a static busybox
 # for the rootfs, jq to edit config.json, util-linux for findmnt and setpriv,
 # attr for getfattr (trusted.overlay.* checks).
-SECCOMPD_RUNTIME_PKGS=(runc lxc busybox-static jq util-linux procps attr)
+SECCOMPD_RUNTIME_PKGS=(runc lxc busybox-static jq util-linux procps attr e2fsprogs)
 # Fuzzing and sanitizers (libFuzzer comes with clang's runtime package).
 SECCOMPD_FUZZ_PKGS=(clang libclang-rt-14-dev)
 

@@ -35,7 +35,6 @@ static int run_mknod(const struct emulate_ctx *e)
         return mknod_emulate(&e->n->req, e->t);
 }
 
-#ifdef HAVE_EMULATOR_XATTR
 static int run_xattr(const struct emulate_ctx *e)
 {
         if (!e->p)
@@ -43,9 +42,6 @@ static int run_xattr(const struct emulate_ctx *e)
         return xattr_emulate(&e->n->req, &e->p->xattr, e->t);
 }
 
-#endif
-
-#ifdef HAVE_EMULATOR_SYSINFO
 static int run_sysinfo(const struct emulate_ctx *e)
 {
         struct container *c = e->n->listener->container;
@@ -54,9 +50,6 @@ static int run_sysinfo(const struct emulate_ctx *e)
         return sysinfo_emulate(&e->n->req, &v, e->t);
 }
 
-#endif
-
-#ifdef HAVE_EMULATOR_MOUNT
 /* Prepared here (checks, resolution, fds), performed by the helper. A positive
  * result from mount_prepare means "not ours": the kernel runs the call. */
 static int run_mount(const struct emulate_ctx *e)
@@ -82,19 +75,11 @@ static int run_mount(const struct emulate_ctx *e)
         return r < 0 ? r : 1;
 }
 
-#endif
-
 static const emulator_fn emulators[_EMULATOR_MAX] = {
         [EMULATOR_MKNOD] = run_mknod,
-#ifdef HAVE_EMULATOR_MOUNT
         [EMULATOR_MOUNT] = run_mount,
-#endif
-#ifdef HAVE_EMULATOR_XATTR
         [EMULATOR_XATTR] = run_xattr,
-#endif
-#ifdef HAVE_EMULATOR_SYSINFO
         [EMULATOR_SYSINFO] = run_sysinfo,
-#endif
 };
 
 void emulate_notification(struct notification *n)

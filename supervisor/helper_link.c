@@ -9,7 +9,6 @@
 #include "supervisor/dispatch.h"
 #include "supervisor/helper_link.h"
 
-#ifdef HAVE_EMULATOR_MOUNT
 
 #define COUNTER(field) offsetof(struct stats_counters, field)
 
@@ -80,7 +79,11 @@ static void on_reply(struct helper_link *link, const struct nshelper_reply *rep)
         if (!n)
                 return; /* its caller went away meanwhile */
         list_del(&n->helper_node);
-        if (rep->result < 0) {
+        if (rep->result == MOUNT_CONTINUE) {
+                /* Not a mount the helper made: the kernel decides, as without seccompd. */
+                n->verdict.kind = VERDICT_CONTINUE;
+                dispatch_finish(n, 0, 0, COUNTER(continued));
+        } else if (rep->result < 0) {
                 dispatch_log_result(n, "emulation failed in the namespace helper", rep->result);
                 dispatch_finish(n, -rep->result, 0, COUNTER(emulate_failed));
         } else {
@@ -201,9 +204,3 @@ void helper_link_close(struct helper_link *link)
         instance_close(link);
         free(link);
 }
-#else
-void helper_link_close(struct helper_link *link)
-{
-        (void) link;
-}
-#endif

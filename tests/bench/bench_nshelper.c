@@ -315,7 +315,7 @@ int main(int argc, char **argv)
                 {},
         };
         struct bench b = { .box_pidfd = -EBADF, .box_hold = -EBADF };
-        unsigned long rounds = 5, calls = 2000;
+        unsigned long rounds = 5, calls = 500;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
