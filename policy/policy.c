@@ -152,6 +152,8 @@ int policy_index(struct policy *p)
                         /* A syscall named twice in one rule: the first slot is enough. */
                         if (s->n_rules > 0 && s->rules[s->n_rules - 1] == r)
                                 continue;
+                        for (size_t m = 0; m < p->rules[r].n_matches; m++)
+                                s->needs |= match_needs(&p->rules[r].matches[m]);
                         s->rules[s->n_rules] = (uint32_t) r;
                         s->slots[s->n_rules] = (uint8_t) k;
                         s->n_rules++;
@@ -167,6 +169,13 @@ const struct policy_syscall *policy_find_syscall(const struct policy *p, const c
         if (!syscall || p->n_syscalls == 0)
                 return NULL;
         return bsearch(&key, p->syscalls, p->n_syscalls, sizeof(*p->syscalls), cmp_syscall);
+}
+
+unsigned policy_syscall_needs(const struct policy *p, const char *syscall)
+{
+        const struct policy_syscall *s = policy_find_syscall(p, syscall);
+
+        return s ? s->needs : 0;
 }
 
 static bool value_in(uint64_t v, const uint64_t *values, size_t n)

@@ -71,6 +71,7 @@ struct policy_syscall {
         size_t n_rules;
         uint32_t *rules;         /* indexes into policy.rules */
         uint8_t *slots;          /* for each: this syscall's position in that rule's syscalls */
+        unsigned needs;          /* POLICY_NEEDS_* of those rules */
 };
 
 /* What evaluation needs beyond the syscall args; see policy_needs_*(). */
@@ -114,6 +115,10 @@ struct policy *policy_free(struct policy *p);
 /* Builds p->syscalls and p->needs from p->rules. 0 or -ENOMEM. Called by the
  * parser; also by code that builds a policy by hand (tests). */
 int policy_index(struct policy *p);
+
+/* POLICY_NEEDS_* for evaluating |syscall| (0 for one no rule names: the
+ * default needs nothing). */
+unsigned policy_syscall_needs(const struct policy *p, const char *syscall);
 
 /* The rules naming |syscall| (NULL when none does). */
 const struct policy_syscall *policy_find_syscall(const struct policy *p, const char *syscall);
