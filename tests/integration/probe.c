@@ -3,6 +3,8 @@
  * exit 2. Linked statically so it runs inside a bare busybox rootfs. Raw syscalls: the
  * syscall the test names is the syscall made, whatever libc prefers. */
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <stdbool.h>
@@ -33,6 +35,8 @@ static void usage(void)
                 "  setxattr|lsetxattr PATH NAME VALUE [create|replace]\n"
                 "  fsetxattr PATH NAME VALUE [create|replace]\n"
                 "                                        fsetxattr on PATH opened O_RDONLY|O_NONBLOCK\n"
+                "  swap PATH1 PATH2 MS TYPE MAJ:MIN MODE mknod on a buffer holding PATH1 that another\n"
+                "                                        thread rewrites to PATH2 after MS ms\n"
                 "  sysinfo [null]                        sysinfo(2): prints totalram= freeram= (bytes)\n"
                 "                                        procs= uptime=, or errno=NAME (null: NULL buffer)\n");
         exit(2);
@@ -160,6 +164,36 @@ static void straddle(const char *path, mode_t mode, dev_t dev)
         report(syscall(SYS_mknod, s, mode, dev));
 }
 
+struct swapper {
+        char *buf;
+        const char *to;
+        unsigned ms;
+};
+
+static void *swap_later(void *arg)
+{
+        struct swapper *w = arg;
+
+        usleep(w->ms * 1000);
+        /* A caller rewriting its own argument while seccompd works on the call. */
+        strcpy(w->buf, w->to);
+        return NULL;
+}
+
+static void swap(const char *from, const char *to, unsigned ms, mode_t mode, dev_t dev)
+{
+        static char buf[PATH_MAX];
+        struct swapper w = { .buf = buf, .to = to, .ms = ms };
+        pthread_t t;
+
+        if (strlen(from) >= sizeof(buf) || strlen(to) >= sizeof(buf))
+                usage();
+        strcpy(buf, from);
+        if (pthread_create(&t, NULL, swap_later, &w) != 0)
+                usage();
+        report(syscall(SYS_mknod, buf, mode, dev));
+}
+
 static int parse_xattr_flags(int argc, char **argv)
 {
         if (argc < 5)
@@ -260,6 +294,9 @@ int main(int argc, char **argv)
         }
         if (strcmp(argv[0], "straddle") == 0 && argc == 5)
                 straddle(argv[1], parse_type(argv[2]) | (mode_t) parse_num(argv[4], 8), parse_dev(argv[3]));
+        if (strcmp(argv[0], "swap") == 0 && argc == 7)
+                swap(argv[1], argv[2], (unsigned) parse_num(argv[3], 10),
+                     parse_type(argv[4]) | (mode_t) parse_num(argv[6], 8), parse_dev(argv[5]));
         if (strcmp(argv[0], "badpath") == 0 && argc == 2)
                 badpath(argv[1]);
         if ((strcmp(argv[0], "setxattr") == 0 || strcmp(argv[0], "lsetxattr") == 0 ||
