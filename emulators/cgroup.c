@@ -374,3 +374,81 @@ int cgroup_count_tasks(int proc_fd, uint64_t *ret)
                 return r;
         return count_lines(d->dir_fd, d == &v1 ? "tasks" : "cgroup.threads", ret);
 }
+
+/* The hierarchy of one /proc/<pid>/cgroup line: its first controller, "" for
+ * v2 (no controllers), in buf. */
+static int line_controller(const char *line, size_t len, char *buf, size_t size)
+{
+        const char *c1 = memchr(line, ':', len), *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t) (c1 + 1 - line)) : NULL;
+        size_t n;
+
+        if (!c2)
+                return -EIO;
+        n = strcspn(c1 + 1, ",:");
+        if (n >= size)
+                return -ENAMETOOLONG;
+        memcpy(buf, c1 + 1, n);
+        buf[n] = '\0';
+        return 0;
+}
+
+static int open_one(int proc_fd, const char *controller)
+{
+        _cleanup_(cgroup_dir_done) struct cgroup_dir d = CGROUP_DIR_NULL;
+        int r = cgroup_dir_open(proc_fd, controller[0] ? controller : NULL, &d);
+
+        if (r < 0)
+                return r;
+        r = openat(d.dir_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+        return r < 0 ? -errno : r;
+}
+
+static int open_procs(int proc_fd, const char *text, int *fds, size_t max, size_t *n)
+{
+        for (const char *line = text; *line;) {
+                size_t len = strcspn(line, "\n");
+                char controller[64];
+                int r, fd;
+
+                if (len > 0) {
+                        r = line_controller(line, len, controller, sizeof(controller));
+                        if (r < 0)
+                                return r;
+                        fd = open_one(proc_fd, controller);
+                        if (fd == -ENOENT && strncmp(controller, "name=", 5) == 0)
+                                fd = -EBADF; /* a named hierarchy we do not see limits nothing */
+                        else if (fd == -ENOENT)
+                                return -EOPNOTSUPP;
+                        else if (fd < 0)
+                                return fd;
+                        if (fd >= 0 && *n >= max) {
+                                safe_close(fd);
+                                return -E2BIG;
+                        }
+                        if (fd >= 0)
+                                fds[(*n)++] = fd;
+                }
+                line += len;
+                if (*line == '\n')
+                        line++;
+        }
+        return 0;
+}
+
+int cgroup_open_procs(int proc_fd, int *fds, size_t max)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t n = 0;
+        int r;
+
+        r = read_text(proc_fd, "cgroup", PROC_CGROUP_MAX, &text);
+        if (r < 0)
+                return r;
+        r = open_procs(proc_fd, text, fds, max, &n);
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        fds[i] = safe_close(fds[i]);
+                return r;
+        }
+        return (int) n;
+}

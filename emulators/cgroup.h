@@ -1,6 +1,7 @@
 /* A process's cgroup, found through /proc/<pid>/cgroup and /proc/self/mountinfo
- * (cgroup v1 controller hierarchies and the v2 one, hybrid layouts included), and
- * the memory and task accounting sysinfo needs from it. Nothing here logs. */
+ * (cgroup v1 controller hierarchies and the v2 one, hybrid layouts included), the
+ * memory and task accounting sysinfo needs from it, and the cgroup.procs files
+ * another process joins it by (a FUSE redirect). Nothing here logs. */
 #pragma once
 
 #include <stdint.h>
@@ -30,6 +31,17 @@ int cgroup_read_memory(int proc_fd, struct cgroup_memory *ret);
  * (tasks, cgroup.threads), which leaves out its descendants. 0, -ENOENT,
  * -ESRCH, -EIO, -errno. */
 int cgroup_count_tasks(int proc_fd, uint64_t *ret);
+
+#define CGROUP_MAX_HIERARCHIES 16
+
+/* cgroup.procs of the cgroup of the process at |proc_fd| in every hierarchy it
+ * is in (each v1 one and v2), opened O_WRONLY into fds[]: whoever writes "0" to
+ * them moves there, with the opener's rights (so a process can join after
+ * dropping its own). Returns how many (the caller closes them), -EOPNOTSUPP
+ * when a hierarchy with controllers is not mounted here (a named v1 one, which
+ * limits nothing, is skipped), -E2BIG past |max|, -ESRCH, -EIO, -errno; on
+ * failure none is left open. */
+int cgroup_open_procs(int proc_fd, int *fds, size_t max);
 
 /* Turns the host's |si| into the container's view of memory: with a limit below
  * the host's RAM, totalram is the limit and freeram the limit less the working

@@ -16,9 +16,11 @@
  * data string that runs into unmapped memory before its NUL fails EFAULT (the
  * kernel would use the part it could read); MS_POSIXACL, MS_I_VERSION and
  * MS_SILENT have no equivalent in the new mount API and are dropped once the
- * policy allowed them; an fstype with a FUSE redirect is refused (EPERM): the
- * redirect is not implemented, and a kernel mount is what it exists to avoid;
- * umount2 of a mount on a file (a file bind mount) goes back to the kernel. */
+ * policy allowed them; an fstype with a FUSE redirect is checked as above and
+ * then left to mount_fuse.c (MOUNT_FUSE): never a kernel mount, which the
+ * redirect exists to avoid;
+ * umount2 of a mount on a file (a file bind mount) goes back to the kernel.
+ * overlay's layer directories are opened here too, by mount_overlay.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -37,6 +39,7 @@
 
 #include "common/macro.h"
 #include "emulators/mount.h"
+#include "emulators/mount_overlay.h"
 
 #define RESOLVE_RETRIES 8 /* openat2 EAGAIN: a rename raced with ".." (5.6+) */
 #define DELETED_SUFFIX " (deleted)"
@@ -309,15 +312,28 @@ static int prepare_new(const struct request *req, const struct mount_params *p, 
                        struct mount_job *job)
 {
         const char *fstype = req->strs[2];
+        int r;
 
         /* do_new_mount(): no type is EINVAL. */
         if (!fstype)
                 return -EINVAL;
-        if (!fstype_allowed(p, fstype) || fuse_redirected(p, fstype))
+        if (!fstype_allowed(p, fstype))
                 return -EPERM;
         if (copy_string(job->req.fstype, sizeof(job->req.fstype), fstype, -ENODEV) < 0)
                 return -ENODEV;
         job->req.opcode = NSHELPER_MOUNT_FS;
+        /* A FUSE redirect: the source checked as for a kernel mount; the program mounts (mount_fuse.c). */
+        if (fuse_redirected(p, fstype)) {
+                r = prepare_source(p, t, root_fd, req->strs[0], job);
+                return r < 0 ? r : MOUNT_FUSE;
+        }
+        /* overlay's source is a label; its layers are opened here (mount_overlay.c). */
+        if (strcmp(fstype, "overlay") == 0) {
+                if (!label_allowed(p))
+                        return -EPERM;
+                r = copy_string(job->req.source, sizeof(job->req.source), req->strs[0], -ENAMETOOLONG);
+                return r < 0 ? r : mount_overlay_prepare(t, root_fd, job);
+        }
         return prepare_source(p, t, root_fd, req->strs[0], job);
 }
 
@@ -362,7 +378,7 @@ static int prepare_mount(const struct request *req, const struct mount_params *p
         _cleanup_close_ int root_fd = -EBADF;
         uint64_t flags = clean_flags(req->notif.data.args[3]);
         enum mount_kind kind;
-        int r, fd;
+        int r, q, fd;
 
         if (flags & MS_NOUSER)
                 return -EINVAL;
@@ -397,7 +413,8 @@ static int prepare_mount(const struct request *req, const struct mount_params *p
         if (r < 0)
                 return r;
         /* What was read (data above, strings before) is what the caller passed. */
-        return target_still_valid(t);
+        q = target_still_valid(t);
+        return q < 0 ? q : r;
 }
 
 /* The directory a mount sits on, and its name there: what the helper unmounts

@@ -12,7 +12,9 @@
  *   propagation, MS_MOVE not emulated: MOUNT_CONTINUE (the kernel judges them
  *                        with the caller's own privileges; nothing we read
  *                        makes them safe or unsafe)
- *   anything else        a new mount of an allowed fstype
+ *   anything else        a new mount of an allowed fstype; of one the policy
+ *                        redirects to a FUSE program: MOUNT_FUSE, and that
+ *                        program mounts instead of the helper (mount_fuse.h)
  * umount2 and both remounts act only on mounts the current helper made (it
  * keeps their ids); any other mount goes back to the kernel: MOUNT_CONTINUE,
  * from mount_prepare when it can tell (not a mount root), else as the
@@ -33,6 +35,9 @@
 /* mount_prepare()'s, and the helper's, "not ours: let the kernel run the call". */
 #define MOUNT_CONTINUE 1
 
+/* mount_prepare()'s "a FUSE redirect": checked, to be run by mount_fuse.h. */
+#define MOUNT_FUSE 2
+
 /* The kernel copies at most one page of mount data (copy_mount_options()). */
 #define MOUNT_DATA_MAX 4096
 
@@ -46,9 +51,12 @@ struct mount_job {
  * against |p| and the caller, and fills |job| (which then owns fds: call
  * mount_job_done() whatever this returns). Reads the data string (one page at
  * most, as the kernel does) and re-checks ID_VALID after. Returns 0 (submit
- * job), MOUNT_CONTINUE (not emulated: answer CONTINUE), or the -errno the call
- * fails with: -EPERM (not allowed by policy, no CAP_SYS_ADMIN in the caller's
- * user namespace, a FUSE-redirected fstype), -ENOENT/-ENOTDIR/-ELOOP/
+ * job), MOUNT_CONTINUE (not emulated: answer CONTINUE), MOUNT_FUSE (a new
+ * mount of an fstype the policy redirects to a FUSE program, checked as a
+ * kernel mount would be: job->req has the flags and data, for
+ * mount_fuse_prepare()), or the -errno the call fails with: -EPERM (not
+ * allowed by policy, no CAP_SYS_ADMIN in the caller's user namespace),
+ * -ENOENT/-ENOTDIR/-ELOOP/
  * -ENAMETOOLONG (target or source), -EINVAL (flags the kernel would refuse),
  * -EFAULT (a string the caller passed could not be read), -ENOENT (caller
  * gone), -ENOSYS (not mount or umount2). */

@@ -8,8 +8,9 @@
  * the empty one, or for a block device a fresh private tmpfs that holds only
  * a node with the device number the daemon checked, at the path the caller
  * named (so /proc/mounts shows the caller's source). Paths in the data (ext4
- * journal_path=, overlay lowerdir=) therefore find nothing, and the lookup of
- * the device cannot be raced by the container. */
+ * journal_path=) therefore find nothing, and the lookup of the device cannot
+ * be raced by the container. overlay's layers come as fds the daemon opened
+ * (mount_overlay.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -20,6 +21,7 @@
 
 #include "common/macro.h"
 #include "emulators/mount.h"
+#include "emulators/mount_overlay.h"
 
 #ifndef STATX_MNT_ID_UNIQUE
 #define STATX_MNT_ID_UNIQUE 0x4000U /* 6.8+: never reused */
@@ -214,7 +216,7 @@ static int set_options(int fs, const char *data)
 }
 
 /* Source, superblock flags, data, then the superblock itself. */
-static int configure(int fs, const struct nshelper_request *req)
+static int configure(int fs, const struct nshelper_request *req, const int *layers, size_t n_layers)
 {
         int r;
 
@@ -223,7 +225,10 @@ static int configure(int fs, const struct nshelper_request *req)
         for (size_t i = 0; i < ARRAY_SIZE(sb_flags); i++)
                 if ((req->flags & sb_flags[i].ms) && fsconfig(fs, FSCONFIG_SET_FLAG, sb_flags[i].name, NULL, 0) < 0)
                         return -errno;
-        r = set_options(fs, req->data);
+        if (req->opcode == NSHELPER_MOUNT_OVERLAY)
+                r = mount_overlay_configure(fs, req->data, layers, n_layers);
+        else
+                r = set_options(fs, req->data);
         if (r < 0)
                 return r;
         return fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ? -errno : 0;
@@ -284,7 +289,7 @@ static int perform_new(struct mount_helper *h, const struct nshelper_request *re
         _cleanup_close_ int fs = -EBADF, jail = -EBADF, mnt = -EBADF;
         int r, q;
 
-        jail = make_jail(h, req, n_fds > 1 ? fds[1] : -EBADF);
+        jail = make_jail(h, req, req->opcode == NSHELPER_MOUNT_FS && n_fds > 1 ? fds[1] : -EBADF);
         if (jail < 0)
                 return jail;
         fs = fsopen(req->fstype, FSOPEN_CLOEXEC);
@@ -292,7 +297,7 @@ static int perform_new(struct mount_helper *h, const struct nshelper_request *re
                 return -errno;
         r = enter(jail);
         if (r == 0)
-                r = configure(fs, req);
+                r = configure(fs, req, fds + 1, n_fds - 1);
         /* Back to the empty jail whatever happened. */
         q = enter(h->jail_fd);
         if (r < 0)
@@ -367,6 +372,7 @@ int mount_perform(struct mount_helper *h, const struct nshelper_request *req, co
 {
         switch (req->opcode) {
         case NSHELPER_MOUNT_FS:
+        case NSHELPER_MOUNT_OVERLAY:
                 return n_fds >= 1 ? perform_new(h, req, fds, n_fds) : -EINVAL;
         case NSHELPER_MOUNT_BIND:
                 return n_fds == 2 ? perform_bind(h, req, fds) : -EINVAL;

@@ -22,20 +22,23 @@ enum nshelper_opcode {
         NSHELPER_REMOUNT,      /* mount(MS_REMOUNT [|MS_BIND]) on target, for a mount the helper made */
         NSHELPER_UMOUNT,       /* umount2(target, flags), for a mount the helper made */
         NSHELPER_PING,         /* answers 0: for tests and start-up checks */
+        NSHELPER_MOUNT_OVERLAY, /* as MOUNT_FS, the layers as fds (emulators/mount_overlay.h) */
 };
 
-/* At most this many fds come with a request. */
-#define NSHELPER_MAX_FDS 2
+/* At most this many fds come with a request (an overlay's layers: 64 ints of
+ * SCM_RIGHTS, far below the kernel's SCM_MAX_FD of 253). */
+#define NSHELPER_MAX_FDS 64
 
 /* One request. Strings are NUL-terminated inside the fixed buffers (the helper
  * answers -EINVAL to any that is not, to a wrong size or fd count, and to an
  * unknown opcode); fds go by SCM_RIGHTS: fds[0] = target (O_PATH, resolved in
  * the container's root by the daemon), fds[1] = source (bind: O_PATH of the
  * source; block device: O_PATH of the device node, whose rdev the daemon
- * checked) or absent. NSHELPER_UMOUNT is the exception: fds[0] is the
- * directory the mount sits on and |source| its name there (the helper unmounts
- * by name: an fd on the mount itself, ours or the daemon's, would make it
- * busy). */
+ * checked) or absent; NSHELPER_MOUNT_OVERLAY: fds[1..] = the layer
+ * directories (O_PATH), in the order its data names them. NSHELPER_UMOUNT is
+ * the exception: fds[0] is the directory the mount sits on and |source| its
+ * name there (the helper unmounts by name: an fd on the mount itself, ours or
+ * the daemon's, would make it busy). */
 struct nshelper_request {
         uint64_t tag;
         uint32_t opcode;

@@ -1,4 +1,4 @@
-/* Opens the parent directory of a caller-supplied path inside a container root with
+/* Opens a caller-supplied path, or its parent directory, inside a container root with
  * openat2(RESOLVE_IN_ROOT): "..", absolute symlinks and absolute paths all stop at
  * the root, and magic links (/proc/<pid>/root, fd/N) are refused. Does not log.
  *
@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -43,10 +44,10 @@ static int join_path(const char *base, const char *path, char *buf, size_t size)
         return 0;
 }
 
-static int open_in_root(int root_fd, const char *path)
+static int open_in_root(int root_fd, const char *path, int flags)
 {
         struct open_how how = {
-                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .flags = (uint64_t) (O_PATH | O_CLOEXEC | flags),
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
         long fd = -1;
@@ -88,7 +89,7 @@ int resolve_parent_in_root(int root_fd, const char *base, const char *path, char
                 ;
         if (end == 0) {
                 r = copy_name(".", 1, false, ret_name, size);
-                return r < 0 ? r : open_in_root(root_fd, "/");
+                return r < 0 ? r : open_in_root(root_fd, "/", O_DIRECTORY);
         }
         for (start = end; start > 0 && joined[start - 1] != '/'; start--)
                 ;
@@ -98,5 +99,18 @@ int resolve_parent_in_root(int root_fd, const char *base, const char *path, char
 
         /* joined is "/"-based, so start > 0 and the parent keeps its slash. */
         joined[start] = '\0';
-        return open_in_root(root_fd, joined);
+        return open_in_root(root_fd, joined, O_DIRECTORY);
+}
+
+int resolve_in_root(int root_fd, const char *base, const char *path)
+{
+        char joined[PATH_MAX];
+        int r;
+
+        if (!path || path[0] == '\0')
+                return -ENOENT;
+        r = join_path(base, path, joined, sizeof(joined));
+        if (r < 0)
+                return r;
+        return open_in_root(root_fd, joined, 0);
 }

@@ -13,3 +13,9 @@
  * -ENAMETOOLONG (joined path >= PATH_MAX or last component > NAME_MAX), -ELOOP,
  * -EACCES, other -errno from openat2. */
 int resolve_parent_in_root(int root_fd, const char *base, const char *path, char *ret_name, size_t size);
+
+/* Opens |path| (joined to |base| as above) inside |root_fd| with O_PATH|O_CLOEXEC,
+ * following symlinks, which stay inside the root too. Returns the fd, or -ENOENT
+ * (empty path, or missing), -ENOTDIR, -ENAMETOOLONG (joined path >= PATH_MAX),
+ * -ELOOP (a magic link, or too many symlinks), -EACCES, other -errno from openat2. */
+int resolve_in_root(int root_fd, const char *base, const char *path);

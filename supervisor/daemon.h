@@ -31,6 +31,7 @@ struct daemon {
         struct registry registry;
         struct list_node pending;    /* struct notification in flight, oldest first */
         size_t n_pending;
+        struct list_node fuse_runs;  /* FUSE programs being spawned (supervisor/fuse_run.c) */
         struct stats_counters totals;
         struct latency_hist latency; /* receive to answer, answered calls only */
         uint64_t started_usec;

@@ -8,12 +8,14 @@
 #include "common/macro.h"
 #include "emulators/mknod.h"
 #include "emulators/mount.h"
+#include "emulators/mount_fuse.h"
 #include "emulators/notify.h"
 #include "emulators/sysinfo.h"
 #include "emulators/target.h"
 #include "emulators/xattr.h"
 #include "supervisor/daemon.h"
 #include "supervisor/emulate.h"
+#include "supervisor/fuse_run.h"
 #include "supervisor/helper_link.h"
 
 #define COUNTER(field) offsetof(struct stats_counters, field)
@@ -50,8 +52,23 @@ static int run_sysinfo(const struct emulate_ctx *e)
         return sysinfo_emulate(&e->n->req, &v, e->t);
 }
 
-/* Prepared here (checks, resolution, fds), performed by the helper. A positive
- * result from mount_prepare means "not ours": the kernel runs the call. */
+/* A FUSE redirect: the program mounts, spawned by the daemon, watched by the loop. */
+static int run_fuse(const struct emulate_ctx *e, const struct mount_params *mp, const struct mount_job *job)
+{
+        struct mount_fuse_job *fj = NULL;
+        int r;
+
+        r = mount_fuse_prepare(&e->n->req, mp, e->t, &job->req, &fj);
+        if (r < 0)
+                return r;
+        r = fuse_run_start(e->n->listener->container->daemon, e->n, fj);
+        mount_fuse_job_free(fj);
+        return r < 0 ? r : 1;
+}
+
+/* Prepared here (checks, resolution, fds), performed by the helper, or by a
+ * FUSE program. MOUNT_CONTINUE from mount_prepare means "not ours": the kernel
+ * runs the call. */
 static int run_mount(const struct emulate_ctx *e)
 {
         const struct mount_params *mp;
@@ -61,18 +78,23 @@ static int run_mount(const struct emulate_ctx *e)
         if (!e->p)
                 return -EPERM;
         mp = &e->p->mount;
+        e->n->timeout_error = mp->timeout_error > 0 ? mp->timeout_error : ETIMEDOUT;
         r = mount_prepare(&e->n->req, mp, e->t, &job);
-        if (r > 0) {
+        if (r == MOUNT_CONTINUE) {
+                mount_job_done(&job);
                 e->n->verdict.kind = VERDICT_CONTINUE;
                 dispatch_finish(e->n, 0, 0, COUNTER(continued));
                 return 1;
         }
-        if (r < 0)
-                return r;
-        e->n->timeout_error = mp->timeout_error > 0 ? mp->timeout_error : ETIMEDOUT;
-        r = helper_link_submit(e->n->listener->container, e->n, &job, mp->timeout_ms ? mp->timeout_ms : 30000);
+        if (r == MOUNT_FUSE)
+                r = run_fuse(e, mp, &job);
+        else if (r == 0) {
+                r = helper_link_submit(e->n->listener->container, e->n, &job, mp->timeout_ms ? mp->timeout_ms : 30000);
+                if (r == 0)
+                        r = 1;
+        }
         mount_job_done(&job);
-        return r < 0 ? r : 1;
+        return r;
 }
 
 static const emulator_fn emulators[_EMULATOR_MAX] = {

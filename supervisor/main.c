@@ -13,6 +13,7 @@
 #include "supervisor/control.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
+#include "supervisor/fuse_run.h"
 #include "supervisor/intake_oci.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/reload.h"
@@ -108,6 +109,7 @@ static void daemon_stop(struct daemon *d, const char *why)
         d->intake = intake_oci_free(d->intake);
         d->control = control_free(d->control);
         registry_close_all(&d->registry);
+        fuse_run_close_all(d);
         uv_close((uv_handle_t *) &d->sigterm, NULL);
         uv_close((uv_handle_t *) &d->sigint, NULL);
         uv_close((uv_handle_t *) &d->sighup, NULL);
@@ -136,6 +138,7 @@ static int daemon_init(struct daemon *d)
 
         registry_init(&d->registry);
         list_init(&d->pending);
+        list_init(&d->fuse_runs);
         d->started_usec = now_usec();
         uv_signal_init(&d->loop, &d->sigterm);
         uv_signal_init(&d->loop, &d->sigint);

@@ -253,7 +253,7 @@ TEST(fstype_not_allowed_is_eperm)
         mount_job_done(&job);
 }
 
-TEST(fuse_redirected_fstype_is_eperm)
+TEST(fuse_redirected_fstype_is_checked_then_left_to_its_program)
 {
         struct fuse_redirect fr = { .fstype = "tmpfs", .program = "/usr/bin/fuse2fs" };
         struct mount_params p = tmpfs_params();
@@ -263,6 +263,14 @@ TEST(fuse_redirected_fstype_is_eperm)
         p.n_fuse = 1;
         p.fuse = &fr;
         call_init(&c);
+        c.flags = MS_NOSUID;
+        c.data = "size=1m";
+        EXPECT_EQ(run(&c, &p, &job), MOUNT_FUSE);
+        EXPECT_EQ(job.req.flags, (uint64_t) MS_NOSUID);
+        EXPECT_STREQ(job.req.data, "size=1m");
+        mount_job_done(&job);
+        /* The same checks as a kernel mount: a flag outside the allowlist. */
+        c.flags = MS_SYNCHRONOUS;
         EXPECT_EQ(run(&c, &p, &job), -EPERM);
         mount_job_done(&job);
 }

@@ -504,13 +504,15 @@ _Noreturn static void kid_run(int go, int ready, int extra)
         char c;
 
         for (int i = 0; i < extra; i++) {
-                pid_t p;
+                pid_t p, me = getpid();
 
                 if (read(go, &c, 1) != 1)
                         _exit(1);
                 p = fork();
                 if (p == 0) {
-                        (void) prctl(PR_SET_PDEATHSIG, SIGKILL);
+                        /* A kid that died before this would leave us orphaned for good. */
+                        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != me)
+                                _exit(1);
                         for (;;)
                                 pause();
                 }
