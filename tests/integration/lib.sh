@@ -283,12 +283,79 @@ make_bundle() {
         [[ "$mode" != userns ]] || chown -R 100000:100000 "$dir/rootfs"
 }
 
+# bundle_jq DIR JQ-ARGS...: edits DIR/config.json in place with jq (it reads the
+# file on stdin, so JQ-ARGS may end with --args -- ARG...).
+bundle_jq() {
+        local dir=$1
+        shift
+        jq "$@" <"$dir/config.json" >"$dir/config.json.new" &&
+                mv "$dir/config.json.new" "$dir/config.json"
+}
+
 # bundle_args DIR ARG...: sets the container's command.
 bundle_args() {
         local dir=$1
         shift
-        jq '.process.args = $ARGS.positional' "$dir/config.json" --args -- "$@" >"$dir/config.json.new" &&
-                mv "$dir/config.json.new" "$dir/config.json"
+        bundle_jq "$dir" '.process.args = $ARGS.positional' --args -- "$@"
+}
+
+# bundle_policy DIR NAME: the policy the daemon applies (listenerMetadata).
+bundle_policy() {
+        bundle_jq "$1" --arg p "policy=$2" '.linux.seccomp.listenerMetadata = $p'
+}
+
+# bundle_seccomp DIR SYSCALL...: exactly these syscalls go to the listener
+# (one SCMP_ACT_NOTIFY entry replaces the others).
+bundle_seccomp() {
+        local dir=$1
+        shift
+        bundle_jq "$dir" '.linux.seccomp.syscalls = [{names: $ARGS.positional, action: "SCMP_ACT_NOTIFY"}]' \
+                --args -- "$@"
+}
+
+# bundle_seccomp_add DIR SYSCALL...: these syscalls go to the listener too.
+bundle_seccomp_add() {
+        local dir=$1
+        shift
+        bundle_jq "$dir" '.linux.seccomp.syscalls += [{names: $ARGS.positional, action: "SCMP_ACT_NOTIFY"}]' \
+                --args -- "$@"
+}
+
+# bundle_add_caps DIR CAP...: adds the capabilities to the bounding, effective
+# and permitted sets.
+bundle_add_caps() {
+        local dir=$1
+        shift
+        bundle_jq "$dir" '.process.capabilities |= with_entries(
+                if .key == "bounding" or .key == "effective" or .key == "permitted"
+                then .value = (.value + $ARGS.positional | unique) else . end)' --args -- "$@"
+}
+
+# bundle_drop_caps DIR CAP...: removes the capabilities from every set.
+bundle_drop_caps() {
+        local dir=$1
+        shift
+        bundle_jq "$dir" '.process.capabilities |= with_entries(.value -= $ARGS.positional)' --args -- "$@"
+}
+
+# bundle_allow_device DIR b|c MAJOR MINOR: the device cgroup allows the device.
+bundle_allow_device() {
+        bundle_jq "$1" --arg t "$2" --argjson maj "$3" --argjson min "$4" \
+                '.linux.resources.devices += [{allow: true, type: $t, major: $maj, minor: $min, access: "rwm"}]'
+}
+
+# bundle_add_device DIR PATH b|c MAJOR MINOR: runc makes the node at PATH
+# (mode 0660, owned by the container's root), and the device cgroup allows it.
+bundle_add_device() {
+        bundle_jq "$1" --arg path "$2" --arg t "$3" --argjson maj "$4" --argjson min "$5" \
+                '.linux.devices += [{path: $path, type: $t, major: $maj, minor: $min, fileMode: 432, uid: 0, gid: 0}]' &&
+                bundle_allow_device "$1" "$3" "$4" "$5"
+}
+
+# bundle_bind DIR SOURCE DESTINATION: a bind mount into the container.
+bundle_bind() {
+        bundle_jq "$1" --arg src "$2" --arg dst "$3" \
+                '.mounts += [{destination: $dst, type: "bind", source: $src, options: ["bind"]}]'
 }
 
 # in_container DIR ID ARG...: `runc run` (foreground, as a user would) with a
@@ -308,4 +375,30 @@ in_container() {
         else
                 echo "$out"
         fi
+}
+
+# in_script DIR ID <<EOF: the script on stdin, run in the container by /bin/sh
+# (commands with options go through a file: bundle_args hands them to jq). In
+# the script, `r TAG CMD...` prints "TAG=" and CMD's output on one line.
+in_script() {
+        {
+                echo 'r() { t=$1; shift; echo "$t=$("$@" 2>&1 | tr "\n" " " | sed "s/ $//")"; }'
+                cat
+        } >"$1/rootfs/it-script.sh" || bail "cannot write the script"
+        in_container "$1" "$2" /bin/sh /it-script.sh
+}
+
+# pick TEXT TAG: what `r TAG ...` printed in the script's output TEXT.
+pick() {
+        sed -n "s|^$2=||p" <<<"$1"
+}
+
+# emulated: the daemon's count of emulated calls so far.
+emulated() {
+        ctl_json '.totals.emulated' stats
+}
+
+# host_mounts_under DIR: how many host mounts are at or below DIR.
+host_mounts_under() {
+        findmnt -rn -o TARGET | grep -c "^$1" || true
 }

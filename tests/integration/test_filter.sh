@@ -17,20 +17,6 @@ sctl() {
         "$SECCOMPCTL" --control "$CTL" --policy-dir "$PDIR" "$@"
 }
 
-# in_script DIR ID <<EOF: the script on stdin, run in the container by /bin/sh;
-# `r TAG CMD...` prints "TAG=" and CMD's output on one line.
-in_script() {
-        {
-                echo 'r() { t=$1; shift; echo "$t=$("$@" 2>&1 | tr "\n" " " | sed "s/ $//")"; }'
-                cat
-        } >"$1/rootfs/it-script.sh" || bail "cannot write the script"
-        in_container "$1" "$2" /bin/sh /it-script.sh
-}
-
-pick() {
-        sed -n "s|^$2=||p" <<<"$1"
-}
-
 # "received emulated" so far.
 counts() {
         ctl_json '.totals | [.received, .emulated] | map(tostring) | join(" ")' stats
@@ -38,8 +24,7 @@ counts() {
 
 # set_seccomp DIR JSON-FILE: the bundle's linux.seccomp := the file's object.
 set_seccomp() {
-        jq --slurpfile s "$2" '.linux.seccomp = $s[0]' "$1/config.json" >"$1/config.json.new" &&
-                mv "$1/config.json.new" "$1/config.json"
+        bundle_jq "$1" --slurpfile s "$2" '.linux.seccomp = $s[0]'
 }
 
 # ====================================== policy filter --format oci in a bundle
@@ -88,7 +73,7 @@ check_eq "oci filter: both device calls were trapped, one emulated" "$((r0 + 2))
 # ============================================== oci-patch on a runc spec config
 B=$IT_TMP/patch
 make_bundle "$B" host
-jq 'del(.linux.seccomp)' "$B/config.json" >"$B/config.json.new" && mv "$B/config.json.new" "$B/config.json"
+bundle_jq "$B" 'del(.linux.seccomp)'
 chmod 0640 "$B/config.json"
 cp "$B/config.json" "$IT_TMP/orig.json"
 sctl oci-patch --policy default --socket "$SOCK" "$B/config.json" 2>>"$IT_TMP/stderr.log"

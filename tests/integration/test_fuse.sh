@@ -95,28 +95,16 @@ for lib in $(ldd "$FUSE2FS" | grep -o '/[^ ]*'); do
 done
 printf '#!/bin/sh\nexec sleep 60\n' >"$R/bin/hang"
 chmod 0755 "$R/bin/hang"
-jq --arg loop "$LOOP" --arg loopdev "$IT_TMP/loopdev" --arg fusedev "$IT_TMP/fusedev" \
-        --argjson maj "$MAJ" --argjson min "$MIN" '
-        .linux.seccomp.listenerMetadata = "policy=fuse-test"
-        | .linux.seccomp.syscalls += [{names: ["mount", "umount2"], action: "SCMP_ACT_NOTIFY"}]
-        | .process.capabilities |= with_entries(
-                if .key == "bounding" or .key == "effective" or .key == "permitted"
-                then .value = (.value + ["CAP_SYS_ADMIN"] | unique) else . end)
-        | .mounts += [{destination: $loop, type: "bind", source: $loopdev, options: ["bind"]},
-                      {destination: "/dev/fuse", type: "bind", source: $fusedev, options: ["bind"]}]
-        | .linux.resources.devices += [{allow: true, type: "b", major: $maj, minor: $min, access: "rwm"},
-                                       {allow: true, type: "c", major: 10, minor: 229, access: "rwm"}]
-        ' "$B/config.json" >"$B/config.json.new" || bail "jq failed"
-mv "$B/config.json.new" "$B/config.json"
+{
+        bundle_policy "$B" fuse-test &&
+                bundle_seccomp_add "$B" mount umount2 &&
+                bundle_add_caps "$B" CAP_SYS_ADMIN &&
+                bundle_bind "$B" "$IT_TMP/loopdev" "$LOOP" &&
+                bundle_bind "$B" "$IT_TMP/fusedev" /dev/fuse &&
+                bundle_allow_device "$B" b "$MAJ" "$MIN" &&
+                bundle_allow_device "$B" c 10 229
+} || bail "jq failed"
 chown -R 100000:100000 "$R"
-
-pick() {
-        sed -n "s|^$2=||p" <<<"$1"
-}
-
-emulated() {
-        ctl_json '.totals.emulated' stats
-}
 
 # Lines of any mount namespace's mountinfo that mount |fstype| from the loop device.
 host_kernel_mounts() {

@@ -85,37 +85,13 @@ make_bundle "$B" userns
 R=$B/rootfs
 mkdir -p "$R/mnt" "$R/mnt2" "$R/tmp/sub"
 cp "$MNTCALL" "$R/bin/mntcall"
-jq --arg loop "$LOOP" --argjson maj "$MAJ" --argjson min "$MIN" '
-        .linux.seccomp.listenerMetadata = "policy=mount-test"
-        | .linux.seccomp.syscalls += [{names: ["mount", "umount2"], action: "SCMP_ACT_NOTIFY"}]
-        | .process.capabilities |= with_entries(
-                if .key == "bounding" or .key == "effective" or .key == "permitted"
-                then .value = (.value + ["CAP_SYS_ADMIN"] | unique) else . end)
-        | .linux.devices = [{path: $loop, type: "b", major: $maj, minor: $min, fileMode: 432, uid: 0, gid: 0}]
-        | .linux.resources.devices += [{allow: true, type: "b", major: $maj, minor: $min, access: "rwm"}]
-        ' "$B/config.json" >"$B/config.json.new" || bail "jq failed"
-mv "$B/config.json.new" "$B/config.json"
+{
+        bundle_policy "$B" mount-test &&
+                bundle_seccomp_add "$B" mount umount2 &&
+                bundle_add_caps "$B" CAP_SYS_ADMIN &&
+                bundle_add_device "$B" "$LOOP" b "$MAJ" "$MIN"
+} || bail "jq failed"
 chown -R 100000:100000 "$R"
-
-in_script() {
-        {
-                echo 'r() { t=$1; shift; echo "$t=$("$@" 2>&1 | tr "\n" " " | sed "s/ $//")"; }'
-                cat
-        } >"$1/rootfs/it-script.sh" || bail "cannot write the script"
-        in_container "$1" "$2" /bin/sh /it-script.sh
-}
-
-pick() {
-        sed -n "s|^$2=||p" <<<"$1"
-}
-
-emulated() {
-        ctl_json '.totals.emulated' stats
-}
-
-host_mounts_under() {
-        findmnt -rn -o TARGET | grep -c "^$1" || true
-}
 
 # ---- ext4: mount from inside (busybox mount), write, unmount
 before=$(emulated)

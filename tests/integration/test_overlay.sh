@@ -58,13 +58,9 @@ U=$IT_TMP/userns
 make_bundle "$U" userns
 UR=$U/rootfs
 cp "$MNTCALL" "$UR/bin/mntcall"
-jq '.process.capabilities |= with_entries(
-        if .key == "bounding" or .key == "effective" or .key == "permitted"
-        then .value = (.value + ["CAP_SYS_ADMIN"] | unique) else . end)
-    | .linux.seccomp.listenerMetadata = "policy=nested-containers"
-    | .linux.seccomp.syscalls = [{names: ["mknod", "mknodat", "setxattr", "lsetxattr", "mount", "umount2"],
-                                  action: "SCMP_ACT_NOTIFY"}]' \
-        "$U/config.json" >"$U/config.json.new" && mv "$U/config.json.new" "$U/config.json"
+bundle_add_caps "$U" CAP_SYS_ADMIN &&
+        bundle_policy "$U" nested-containers &&
+        bundle_seccomp "$U" mknod mknodat setxattr lsetxattr mount umount2
 chown -R 100000:100000 "$UR"
 [[ "$(stat -f -c %T "$UR")" != tmpfs ]] || bail "the rootfs is on tmpfs: overlay needs a disk filesystem here"
 
@@ -74,26 +70,6 @@ echo host >"$IT_TMP/hostlower/secret"
 chown 0:0 "$UR/hostowned"
 ln -s "$IT_TMP/hostlower" "$UR/esc"
 chown -h 100000:100000 "$UR/esc"
-
-in_script() {
-        {
-                echo 'r() { t=$1; shift; echo "$t=$("$@" 2>&1 | tr "\n" " " | sed "s/ $//")"; }'
-                cat
-        } >"$1/rootfs/it-script.sh" || bail "cannot write the script"
-        in_container "$1" "$2" /bin/sh /it-script.sh
-}
-
-pick() {
-        sed -n "s|^$2=||p" <<<"$1"
-}
-
-emulated() {
-        ctl_json '.totals.emulated' stats
-}
-
-host_mounts_under() {
-        findmnt -rn -o TARGET | grep -c "^$1" || true
-}
 
 # ================================================ the layers, mounted with busybox mount
 before=$(emulated)

@@ -9,28 +9,12 @@ source "$IT_LIB"
 require_runtime
 daemon_start
 
-# in_script DIR ID <<EOF: runs the script on stdin in the container with /bin/sh
-# (commands with options go through a file: bundle_args hands them to jq). In
-# the script, `r TAG CMD...` prints "TAG=" and CMD's output on one line.
-in_script() {
-        {
-                echo 'r() { t=$1; shift; echo "$t=$("$@" 2>&1 | tr "\n" " " | sed "s/ $//")"; }'
-                cat
-        } >"$1/rootfs/it-script.sh" || bail "cannot write the script"
-        in_container "$1" "$2" /bin/sh /it-script.sh
-}
-
 # totals: the daemon's counters so far, "received continued errored emulated
 # emulate_failed": proves the calls went through seccompd, not to the kernel
 # (which, for root in the host namespaces, would make the same nodes).
 totals() {
         ctl_json '.totals | [.received, .continued, .errored, .emulated, .emulate_failed] |
                 map(tostring) | join(" ")' stats
-}
-
-# pick TEXT TAG: what `r TAG ...` printed in the script's output TEXT.
-pick() {
-        sed -n "s|^$2=||p" <<<"$1"
 }
 
 # ================================================ host namespaces, root caller
@@ -156,10 +140,7 @@ U=$IT_TMP/userns
 make_bundle "$U" userns
 UR=$U/rootfs
 # CAP_DAC_OVERRIDE too: it counts only on inodes whose owner is mapped.
-jq '.process.capabilities |= with_entries(
-        if .key == "bounding" or .key == "effective" or .key == "permitted"
-        then .value = (.value + ["CAP_DAC_OVERRIDE"] | unique) else . end)' \
-        "$U/config.json" >"$U/config.json.new" && mv "$U/config.json.new" "$U/config.json"
+bundle_add_caps "$U" CAP_DAC_OVERRIDE
 mkdir -p "$UR/mapped-ro" "$UR/unmapped"
 chown 100005:100005 "$UR/mapped-ro"
 chmod 0555 "$UR/mapped-ro"
@@ -195,10 +176,9 @@ check_eq "userns root, inside: the zero device reads zeros" 0000000000000000 "$(
 check_eq "userns root, inside: the null device takes writes" written "$(pick "$got" 8)"
 
 # A non-root container user with CAP_MKNOD (ambient, so it survives exec).
-jq '.process.user = {uid: 1000, gid: 1000}
+bundle_jq "$U" '.process.user = {uid: 1000, gid: 1000}
         | .process.capabilities.inheritable = ["CAP_MKNOD"]
-        | .process.capabilities.ambient = ((.process.capabilities.ambient // []) + ["CAP_MKNOD"] | unique)' \
-        "$U/config.json" >"$U/config.json.new" && mv "$U/config.json.new" "$U/config.json"
+        | .process.capabilities.ambient = ((.process.capabilities.ambient // []) + ["CAP_MKNOD"] | unique)'
 got=$(in_script "$U" it-userns-user <<'EOF'
 r 1 id -u
 r 2 /bin/sc-probe mknod /tmp/user-null c 1:3 0666
@@ -215,8 +195,7 @@ check_absent "userns user 1000: nothing made in the read-only dir" "$UR/mapped-r
 check_eq "userns user 1000, inside: the node is 1000:1000" 1000:1000 "$(pick "$got" 4)"
 
 # The same user without CAP_MKNOD: the kernel's EPERM, nothing made.
-jq '.process.capabilities |= with_entries(.value -= ["CAP_MKNOD"])' \
-        "$U/config.json" >"$U/config.json.new" && mv "$U/config.json.new" "$U/config.json"
+bundle_drop_caps "$U" CAP_MKNOD
 got=$(in_script "$U" it-userns-nocap <<'EOF'
 r 1 /bin/sc-probe mknod /tmp/nocap-null c 1:3 0666
 r 2 /bin/sc-probe mknod /tmp/nocap-fifo p 0:0 0666

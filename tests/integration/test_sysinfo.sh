@@ -35,23 +35,17 @@ sysinfo_bundle() {
         mv "$dir/config.json.new" "$dir/config.json"
 }
 
-# in_script DIR ID <<EOF: the script on stdin, run by /bin/sh in the container.
+# in_script DIR ID <<EOF: the script on stdin, run by /bin/sh in the container
+# (replaces lib.sh's: these scripts need no `r` helper).
 in_script() {
         cat >"$1/rootfs/it-script.sh" || bail "cannot write the script"
         in_container "$1" "$2" /bin/sh /it-script.sh
-}
-
-# pick TEXT TAG: the rest of the line "TAG=..." in TEXT.
-pick() {
-        sed -n "s|^$2=||p" <<<"$1"
 }
 
 # field TEXT NAME: NAME's value in sc-probe's "totalram=N freeram=N ..." line.
 field() {
         sed -n "s/.*\<$2=\([0-9]*\).*/\1/p" <<<"$1"
 }
-
-emulated() { ctl_json .totals.emulated stats; }
 
 # ================================================ a container limited to 64 MiB
 L=$IT_TMP/limited

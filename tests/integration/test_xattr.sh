@@ -37,20 +37,6 @@ rules:
 YAML
 daemon_start --policy-dir "$P"
 
-# in_script DIR ID <<EOF: as in test_runc.sh; `r TAG CMD...` prints "TAG=" and
-# CMD's output on one line.
-in_script() {
-        {
-                echo 'r() { t=$1; shift; echo "$t=$("$@" 2>&1 | tr "\n" " " | sed "s/ $//")"; }'
-                cat
-        } >"$1/rootfs/it-script.sh" || bail "cannot write the script"
-        in_container "$1" "$2" /bin/sh /it-script.sh
-}
-
-pick() {
-        sed -n "s|^$2=||p" <<<"$1"
-}
-
 # xattr PATH NAME: the value as the host sees it, or the getfattr error.
 xattr() {
         getfattr -h --absolute-names --only-values -n "$2" "$1" 2>&1 | sed 's/^.*: //'
@@ -65,13 +51,9 @@ totals() {
 U=$IT_TMP/userns
 make_bundle "$U" userns
 UR=$U/rootfs
-jq '.process.capabilities |= with_entries(
-        if .key == "bounding" or .key == "effective" or .key == "permitted"
-        then .value = (.value + ["CAP_SYS_ADMIN"] | unique) else . end)
-    | .linux.seccomp.listenerMetadata = "policy=overlay"
-    | .linux.seccomp.syscalls = [{names: ["mknod", "mknodat", "setxattr", "lsetxattr", "fsetxattr"],
-                                  action: "SCMP_ACT_NOTIFY"}]' \
-        "$U/config.json" >"$U/config.json.new" && mv "$U/config.json.new" "$U/config.json"
+bundle_add_caps "$U" CAP_SYS_ADMIN &&
+        bundle_policy "$U" overlay &&
+        bundle_seccomp "$U" mknod mknodat setxattr lsetxattr fsetxattr
 [[ "$(stat -f -c %T "$UR")" != tmpfs ]] || bail "the rootfs is on tmpfs: overlay needs a disk filesystem here"
 
 # Host-owned (unmapped) file, and symlinks out of the rootfs.
@@ -156,8 +138,7 @@ check_eq "stats after the layers: received, continued, errno, emulated, failed" 
         "11 2 0 5 4" "$(totals)"
 
 # ================================================ the same container without CAP_SYS_ADMIN
-jq '.process.capabilities |= with_entries(.value -= ["CAP_SYS_ADMIN"])' \
-        "$U/config.json" >"$U/config.json.new" && mv "$U/config.json.new" "$U/config.json"
+bundle_drop_caps "$U" CAP_SYS_ADMIN
 got=$(in_script "$U" it-xattr-nocap <<'EOF'
 r 1 /bin/sc-probe setxattr /ovl/upper/dir2 trusted.overlay.opaque y
 r 2 /bin/sc-probe mknod /ovl/upper/gone2 c 0:0 0000

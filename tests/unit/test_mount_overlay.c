@@ -21,6 +21,7 @@
 #include "emulators/nshelper.h"
 #include "emulators/target.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/mntns.h"
 #include "tests/unit/trap.h"
 
 #define FORCED "redirect_dir=nofollow,metacopy=off"
@@ -467,52 +468,6 @@ TEST(layers_of_ids_outside_the_callers_userns_are_eperm)
 }
 
 /* ------------------------------------------------ the helper: layers as fds */
-
-/* A process in a private mount namespace until |hold| closes. */
-struct box {
-        pid_t pid;
-        int pidfd;
-        int hold;
-};
-
-static void box_start(struct box *b)
-{
-        int ready[2], hold[2];
-        char ch;
-
-        ASSERT_EQ(pipe2(ready, O_CLOEXEC), 0);
-        ASSERT_EQ(pipe2(hold, O_CLOEXEC), 0);
-        b->pid = fork();
-        ASSERT_GE(b->pid, 0);
-        if (b->pid == 0) {
-                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                        _exit(1);
-                if (write(ready[1], "x", 1) != 1)
-                        _exit(1);
-                close(hold[1]);
-                (void) read(hold[0], &ch, 1);
-                _exit(0);
-        }
-        close(ready[1]);
-        close(hold[0]);
-        ASSERT_EQ(read(ready[0], &ch, 1), 1);
-        close(ready[0]);
-        b->hold = hold[1];
-        b->pidfd = (int) syscall(SYS_pidfd_open, b->pid, 0);
-        ASSERT_GE(b->pidfd, 0);
-}
-
-/* O_PATH fd of |path| as the box sees it, as the daemon opens layers. */
-static int box_open(const struct box *b, const char *path)
-{
-        char p[PATH_MAX];
-        int fd;
-
-        snprintf(p, sizeof(p), "/proc/%d/root%s", (int) b->pid, path);
-        fd = open(p, O_PATH | O_CLOEXEC);
-        ASSERT_GE(fd, 0);
-        return fd;
-}
 
 static int call(struct nshelper *h, struct nshelper_request *req, const int *fds, size_t n_fds)
 {

@@ -18,43 +18,10 @@
 #include "emulators/mount.h"
 #include "emulators/nshelper.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/mntns.h"
 #include "tests/unit/trap.h"
 
 #define REPLY_TIMEOUT_MS 5000
-
-/* A process in a private mount namespace, until its pipe closes. */
-struct box {
-        pid_t pid;
-        int pidfd;
-        int hold; /* our end: closing it ends the child */
-};
-
-static void box_start(struct box *b)
-{
-        int ready[2], hold[2];
-        char c;
-
-        ASSERT_EQ(pipe2(ready, O_CLOEXEC), 0);
-        ASSERT_EQ(pipe2(hold, O_CLOEXEC), 0);
-        b->pid = fork();
-        ASSERT_GE(b->pid, 0);
-        if (b->pid == 0) {
-                if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-                        _exit(1);
-                if (write(ready[1], "x", 1) != 1)
-                        _exit(1);
-                close(hold[1]);
-                (void) read(hold[0], &c, 1);
-                _exit(0);
-        }
-        close(ready[1]);
-        close(hold[0]);
-        ASSERT_EQ(read(ready[0], &c, 1), 1);
-        close(ready[0]);
-        b->hold = hold[1];
-        b->pidfd = (int) syscall(SYS_pidfd_open, b->pid, 0);
-        ASSERT_GE(b->pidfd, 0);
-}
 
 static struct nshelper *helper_start(const struct box *b)
 {
@@ -92,18 +59,6 @@ static void request_init(struct nshelper_request *req, enum nshelper_opcode op)
 {
         memset(req, 0, sizeof(*req));
         req->opcode = op;
-}
-
-/* O_PATH fd of |path| as the box sees it. */
-static int box_open(const struct box *b, const char *path)
-{
-        char p[PATH_MAX];
-        int fd;
-
-        snprintf(p, sizeof(p), "/proc/%d/root%s", (int) b->pid, path);
-        fd = open(p, O_PATH | O_CLOEXEC);
-        ASSERT_GE(fd, 0);
-        return fd;
 }
 
 /* The fstype mounted at |path| in pid's mountinfo ("" if none), last wins. */
