@@ -25,7 +25,6 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,7 +40,6 @@
 #include "emulators/mount.h"
 #include "emulators/mount_overlay.h"
 
-#define RESOLVE_RETRIES 8 /* openat2 EAGAIN: a rename raced with ".." (5.6+) */
 #define DELETED_SUFFIX " (deleted)"
 
 /* Bits the kernel never looks at in mount(2)'s flags (path_mount() masks them
@@ -155,52 +153,6 @@ static bool path_allowed(const struct mount_params *p, const char *path)
         return false;
 }
 
-/* The caller's path joined to its cwd when relative ("/"-based, in its root). */
-static int caller_path(const struct target *t, const char *path, char *buf, size_t size)
-{
-        char cwd[PATH_MAX];
-        int r;
-
-        if (path[0] == '/') {
-                if (strlen(path) >= size)
-                        return -ENAMETOOLONG;
-                strcpy(buf, path);
-                return 0;
-        }
-        r = target_dir_path(t, AT_FDCWD, cwd, sizeof(cwd));
-        if (r < 0)
-                return r;
-        if ((size_t) snprintf(buf, size, "%s/%s", cwd, path) >= size)
-                return -ENAMETOOLONG;
-        return 0;
-}
-
-/* O_PATH fd of |path| inside the caller's root (never opens the file itself). */
-static int open_in_root(const struct target *t, int root_fd, const char *path, bool follow)
-{
-        struct open_how how = {
-                .flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        char full[PATH_MAX];
-        long fd = -1;
-        int r;
-
-        if (!path)
-                return -EFAULT;
-        if (path[0] == '\0')
-                return -ENOENT;
-        r = caller_path(t, path, full, sizeof(full));
-        if (r < 0)
-                return r;
-        for (int i = 0; i < RESOLVE_RETRIES; i++) {
-                fd = syscall(SYS_openat2, root_fd, full, &how, sizeof(how));
-                if (fd >= 0 || errno != EAGAIN)
-                        break;
-        }
-        return fd < 0 ? -errno : (int) fd;
-}
-
 static int read_link(int dirfd, const char *name, char *buf, size_t size)
 {
         ssize_t n = readlinkat(dirfd, name, buf, size);
@@ -296,7 +248,7 @@ static int prepare_source(const struct mount_params *p, const struct target *t, 
         struct stat st;
 
         if (source && source[0] != '\0')
-                fd = open_in_root(t, root_fd, source, true);
+                fd = target_open_path(t, root_fd, source, true);
         if (fd >= 0 && fstat(fd, &st) < 0)
                 return -errno;
         if (fd >= 0 && S_ISBLK(st.st_mode)) {
@@ -348,7 +300,7 @@ static int prepare_bind(const struct request *req, const struct mount_params *p,
 
         if (!source || source[0] == '\0')
                 return -EINVAL;
-        fd = open_in_root(t, root_fd, source, true);
+        fd = target_open_path(t, root_fd, source, true);
         if (fd < 0)
                 return fd;
         r = path_in_root(t, fd, where, sizeof(where));
@@ -397,7 +349,7 @@ static int prepare_mount(const struct request *req, const struct mount_params *p
         root_fd = target_open_root(t);
         if (root_fd < 0)
                 return root_fd;
-        fd = open_in_root(t, root_fd, req->strs[1], true);
+        fd = target_open_path(t, root_fd, req->strs[1], true);
         if (fd < 0)
                 return fd;
         job_add_fd(job, fd);
@@ -468,7 +420,7 @@ static int prepare_umount(const struct request *req, const struct target *t, str
         root_fd = target_open_root(t);
         if (root_fd < 0)
                 return root_fd;
-        fd = open_in_root(t, root_fd, req->strs[0], !(flags & UMOUNT_NOFOLLOW));
+        fd = target_open_path(t, root_fd, req->strs[0], !(flags & UMOUNT_NOFOLLOW));
         /* The kernel gives its own errno for what we cannot find, with the caller's rights. */
         if (fd < 0 || is_mount_root(fd) != 1 || mountpoint_of(fd, job) < 0)
                 return MOUNT_CONTINUE;

@@ -327,7 +327,7 @@ static int open_layer(struct layer_base *b, int root_fd, const char *path)
                         return r;
                 b->have = true;
         }
-        fd = resolve_in_root(root_fd, path[0] == '/' ? "/" : b->cwd, path);
+        fd = resolve_in_root(root_fd, path[0] == '/' ? "/" : b->cwd, path, true);
         if (fd < 0)
                 return fd;
         r = check_layer(b->t, fd);

@@ -102,7 +102,7 @@ int resolve_parent_in_root(int root_fd, const char *base, const char *path, char
         return open_in_root(root_fd, joined, O_DIRECTORY);
 }
 
-int resolve_in_root(int root_fd, const char *base, const char *path)
+int resolve_in_root(int root_fd, const char *base, const char *path, bool follow)
 {
         char joined[PATH_MAX];
         int r;
@@ -112,5 +112,5 @@ int resolve_in_root(int root_fd, const char *base, const char *path)
         r = join_path(base, path, joined, sizeof(joined));
         if (r < 0)
                 return r;
-        return open_in_root(root_fd, joined, 0);
+        return open_in_root(root_fd, joined, follow ? 0 : O_NOFOLLOW);
 }

@@ -16,6 +16,7 @@
 #include "common/macro.h"
 #include "emulators/notify.h"
 #include "emulators/idmap.h"
+#include "emulators/resolve.h"
 #include "emulators/target.h"
 #include "policy/policy.h"
 
@@ -344,15 +345,17 @@ static int parse_uint(const char **p, int base, unsigned long *ret)
         return 0;
 }
 
-/* "Uid:\treal\teffective\tsaved\tfs": the fourth number. */
-static int parse_fs_id(const char *text, const char *key, uint32_t *ret)
+enum { STATUS_ID_EFFECTIVE = 2, STATUS_ID_FS = 4 };
+
+/* "Uid:\treal\teffective\tsaved\tfs": the |nth| number (STATUS_ID_*). */
+static int parse_status_id(const char *text, const char *key, int nth, uint32_t *ret)
 {
         const char *p = status_field(text, key);
         unsigned long v = 0;
 
         if (!p)
                 return -EIO;
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < nth; i++)
                 if (parse_uint(&p, 10, &v) < 0)
                         return -EIO;
         *ret = (uint32_t) v;
@@ -395,7 +398,7 @@ int target_read_creds(const struct target *t, struct target_creds *ret)
         r = read_proc_file(t->proc_fd, "status", text, STATUS_MAX);
         if (r < 0)
                 return r;
-        if (parse_fs_id(text, "Uid", &uid) < 0 || parse_fs_id(text, "Gid", &gid) < 0)
+        if (parse_status_id(text, "Uid", STATUS_ID_FS, &uid) < 0 || parse_status_id(text, "Gid", STATUS_ID_FS, &gid) < 0)
                 return -EIO;
         p = status_field(text, "Umask"); /* since 4.7 */
         if (!p || parse_uint(&p, 8, &umask_v) < 0 || umask_v > 0777)
@@ -463,21 +466,6 @@ static int parse_cap_eff(const char *text, uint64_t *ret)
         return 0;
 }
 
-/* "Uid:\treal\teffective\tsaved\tfs": the second number. */
-static int parse_effective_id(const char *text, const char *key, uint32_t *ret)
-{
-        const char *p = status_field(text, key);
-        unsigned long v = 0;
-
-        if (!p)
-                return -EIO;
-        for (int i = 0; i < 2; i++)
-                if (parse_uint(&p, 10, &v) < 0)
-                        return -EIO;
-        *ret = (uint32_t) v;
-        return 0;
-}
-
 static int in_other_userns(const struct target *t, bool *ret)
 {
         struct stat theirs, ours;
@@ -490,20 +478,33 @@ static int in_other_userns(const struct target *t, bool *ret)
         return 0;
 }
 
+/* 340 lines of "%10u %10u %10u\n" */
+#define IDMAP_TEXT_MAX 16384
+
+/* Host id |outer| through the caller's uid_map or gid_map: 0, -ERANGE when it
+ * has no name there, -EIO on a malformed map, -errno. */
+static int id_to_inner(const struct target *t, const char *which, uint32_t outer, uint32_t *ret)
+{
+        _cleanup_free_ char *text = malloc(IDMAP_TEXT_MAX);
+        _cleanup_free_ struct idmap *m = malloc(sizeof(*m));
+        int r;
+
+        if (!text || !m)
+                return -ENOMEM;
+        r = target_read_idmap_text(t, which, text, IDMAP_TEXT_MAX);
+        if (r < 0)
+                return r;
+        if (idmap_parse(text, (size_t) r, m) < 0)
+                return -EIO;
+        return idmap_to_inner(m, outer, ret) < 0 ? -ERANGE : 0;
+}
+
 /* A host id as the caller's namespace sees it; unmapped ids read as the overflow id. */
 static uint32_t id_inside(const struct target *t, const char *which, uint32_t outer)
 {
-        _cleanup_free_ char *text = malloc(STATUS_MAX);
-        _cleanup_free_ struct idmap *map = malloc(sizeof(*map));
         uint32_t inner;
-        int r;
 
-        if (!text || !map)
-                return 65534;
-        r = read_proc_file(t->proc_fd, which, text, STATUS_MAX);
-        if (r < 0 || idmap_parse(text, strlen(text), map) < 0 || idmap_to_inner(map, outer, &inner) < 0)
-                return 65534;
-        return inner;
+        return id_to_inner(t, which, outer, &inner) < 0 ? 65534 : inner;
 }
 
 int target_read_caller(const struct target *t, struct policy_caller *ret)
@@ -517,7 +518,8 @@ int target_read_caller(const struct target *t, struct policy_caller *ret)
         r = read_proc_file(t->proc_fd, "status", text, STATUS_MAX);
         if (r < 0)
                 return r;
-        if (parse_effective_id(text, "Uid", &c.uid) < 0 || parse_effective_id(text, "Gid", &c.gid) < 0 ||
+        if (parse_status_id(text, "Uid", STATUS_ID_EFFECTIVE, &c.uid) < 0 ||
+            parse_status_id(text, "Gid", STATUS_ID_EFFECTIVE, &c.gid) < 0 ||
             parse_cap_eff(text, &c.cap_effective) < 0)
                 return -EIO;
         r = in_other_userns(t, &c.userns);
@@ -531,22 +533,27 @@ int target_read_caller(const struct target *t, struct policy_caller *ret)
         return 0;
 }
 
-/* 340 lines of "%10u %10u %10u\n" */
-#define IDMAP_TEXT_MAX 16384
-
 int target_id_mapped(const struct target *t, const char *which, uint32_t id)
 {
-        _cleanup_free_ char *text = malloc(IDMAP_TEXT_MAX);
-        _cleanup_free_ struct idmap *m = malloc(sizeof(*m));
         uint32_t inner;
+        int r = id_to_inner(t, which, id, &inner);
+
+        return r == -ERANGE ? 0 : r < 0 ? r : 1;
+}
+
+int target_open_path(const struct target *t, int root_fd, const char *path, bool follow)
+{
+        char cwd[PATH_MAX];
         int r;
 
-        if (!text || !m)
-                return -ENOMEM;
-        r = target_read_idmap_text(t, which, text, IDMAP_TEXT_MAX);
+        if (!path)
+                return -EFAULT;
+        if (path[0] == '\0')
+                return -ENOENT;
+        if (path[0] == '/')
+                return resolve_in_root(root_fd, "/", path, follow);
+        r = target_dir_path(t, AT_FDCWD, cwd, sizeof(cwd));
         if (r < 0)
                 return r;
-        if (idmap_parse(text, (size_t) r, m) < 0)
-                return -EIO;
-        return idmap_to_inner(m, id, &inner) == 0;
+        return resolve_in_root(root_fd, cwd, path, follow);
 }

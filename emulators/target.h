@@ -52,6 +52,13 @@ int target_open_root(const struct target *t);
  * -ENOTDIR (not a directory), -ENOENT (deleted, or outside the caller's root). */
 int target_dir_path(const struct target *t, int dirfd, char *buf, size_t size);
 
+/* O_PATH fd of the caller's |path| inside its root |root_fd| (resolve_in_root():
+ * "..", absolute paths and symlinks stop at the root; magic links are refused),
+ * relative paths from its cwd; a final symlink is opened itself unless |follow|.
+ * Never opens the file itself. -EFAULT for a NULL path, -ENOENT for an empty one,
+ * the errors of resolve_in_root() and target_dir_path(). */
+int target_open_path(const struct target *t, int root_fd, const char *path, bool follow);
+
 /* Duplicates the caller's fd into this process with pidfd_getfd, O_CLOEXEC. */
 int target_getfd(const struct target *t, int fd);
 

@@ -37,7 +37,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/limits.h>
-#include <linux/openat2.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -55,7 +54,6 @@
 
 #define TRUSTED_PREFIX "trusted."
 #define DEFAULT_NAME "trusted.overlay." /* params that list no names */
-#define RESOLVE_RETRIES 8               /* openat2 EAGAIN: a rename raced with ".." (5.6+) */
 
 /* One decoded setxattr-family call. */
 struct xattr_call {
@@ -152,56 +150,19 @@ static int read_value(const struct target *t, const struct xattr_call *c, void *
         return 0;
 }
 
-/* "/"-based path of |path| as the caller names it: relative ones start at its cwd. */
-static int caller_path(const struct target *t, const char *path, char *buf, size_t size)
-{
-        char cwd[PATH_MAX];
-        int r;
-
-        if (path[0] == '/') {
-                if (strlen(path) >= size)
-                        return -ENAMETOOLONG;
-                strcpy(buf, path);
-                return 0;
-        }
-        r = target_dir_path(t, AT_FDCWD, cwd, sizeof(cwd));
-        if (r < 0)
-                return r;
-        if ((size_t) snprintf(buf, size, "%s/%s", cwd, path) >= size)
-                return -ENAMETOOLONG;
-        return 0;
-}
-
 /* O_PATH fd of the file, resolved inside the caller's root: "..", absolute paths
  * and absolute symlinks stop at the root. Never opens the file itself, so a
  * device node or fifo is never opened. */
 static int open_path(const struct target *t, const char *path, bool follow)
 {
-        struct open_how how = {
-                .flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
         _cleanup_close_ int root_fd = -EBADF;
-        char full[PATH_MAX];
-        long fd = -1;
-        int r;
 
         if (!path)
                 return -EFAULT;
-        if (path[0] == '\0')
-                return -ENOENT;
-        r = caller_path(t, path, full, sizeof(full));
-        if (r < 0)
-                return r;
         root_fd = target_open_root(t);
         if (root_fd < 0)
                 return root_fd;
-        for (int i = 0; i < RESOLVE_RETRIES; i++) {
-                fd = syscall(SYS_openat2, root_fd, full, &how, sizeof(how));
-                if (fd >= 0 || errno != EAGAIN)
-                        break;
-        }
-        return fd < 0 ? -errno : (int) fd;
+        return target_open_path(t, root_fd, path, follow);
 }
 
 /* The caller's fd; like fdget(), an O_PATH file is not one xattrs can be set through. */

@@ -670,74 +670,9 @@ static int parse_root(struct yaml_ctx *c, struct fy_node *root, struct policy *p
         return r;
 }
 
-static void fy_diag_destroyp(struct fy_diag **p)
+static int load_root(struct yaml_ctx *c, struct fy_node *root, void *userdata)
 {
-        if (*p)
-                fy_diag_destroy(*p);
-}
-
-static void fy_parser_destroyp(struct fy_parser **p)
-{
-        if (*p)
-                fy_parser_destroy(*p);
-}
-
-/* libfyaml's own errors, positions already 1-based. */
-static int syntax_errors(struct yaml_ctx *c, struct fy_diag *diag)
-{
-        struct fy_diag_error *e;
-        void *iter = NULL;
-        int r = 0;
-
-        while ((e = fy_diag_errors_iterate(diag, &iter)))
-                if (e->type >= FYET_ERROR) {
-                        struct policy_pos pos = { e->line > 0 ? (unsigned) e->line : 0,
-                                                  e->column > 0 ? (unsigned) e->column : 0 };
-
-                        r = yaml_worse(r, yaml_error(c, pos, "YAML: %s", e->msg ? e->msg : "syntax error"));
-                }
-        return r < 0 ? r : yaml_error(c, YAML_NO_POS, "YAML: syntax error");
-}
-
-/* Parses the one document of |text| into |p|; a second document is an error. */
-static int parse_text(struct yaml_ctx *c, const char *text, size_t len, struct policy *p)
-{
-        _cleanup_(fy_diag_destroyp) struct fy_diag *diag = NULL;
-        _cleanup_(fy_parser_destroyp) struct fy_parser *parser = NULL;
-        struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_JSON_NONE };
-        struct fy_document *doc, *extra;
-        struct fy_diag_cfg dcfg;
-        int r;
-
-        r = yaml_check_text(c, text, len);
-        if (r < 0)
-                return r;
-        fy_diag_cfg_default(&dcfg);
-        dcfg.fp = NULL;
-        dcfg.output_fn = NULL;
-        diag = fy_diag_create(&dcfg);
-        if (!diag)
-                return -ENOMEM;
-        fy_diag_set_collect_errors(diag, true);
-        cfg.diag = diag;
-        parser = fy_parser_create(&cfg);
-        if (!parser || fy_parser_set_string(parser, len ? text : "", len) < 0)
-                return -ENOMEM;
-        doc = fy_parse_load_document(parser);
-        if (!doc)
-                return fy_diag_got_error(diag) ? syntax_errors(c, diag) : yaml_error(c, YAML_NO_POS, "empty policy");
-        r = parse_root(c, fy_document_root(doc), p);
-        fy_parse_document_destroy(parser, doc);
-        if (r == -ENOMEM)
-                return r;
-        extra = fy_parse_load_document(parser);
-        if (extra) {
-                struct policy_pos pos = yaml_pos(fy_document_root(extra));
-
-                fy_parse_document_destroy(parser, extra);
-                return yaml_worse(r, yaml_error(c, pos, "a policy file holds one YAML document"));
-        }
-        return fy_diag_got_error(diag) ? yaml_worse(r, syntax_errors(c, diag)) : r;
+        return parse_root(c, root, userdata);
 }
 
 int policy_parse(const char *text, size_t len, const char *file, uint32_t arch, struct policy **ret,
@@ -752,7 +687,7 @@ int policy_parse(const char *text, size_t len, const char *file, uint32_t arch, 
         p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        r = parse_text(&c, text, len, p);
+        r = yaml_load(&c, text, len, "policy", "policy file", load_root, p);
         yaml_diags_sort(c.diags, from);
         if (r != -ENOMEM && c.diags->n_errors > errors)
                 r = -EINVAL;

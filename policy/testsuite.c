@@ -537,95 +537,9 @@ static int parse_root(struct yaml_ctx *c, struct fy_node *root, struct testsuite
         return r;
 }
 
-/* ---- the document ---- */
-
-static void fy_diag_destroyp(struct fy_diag **p)
+static int load_root(struct yaml_ctx *c, struct fy_node *root, void *userdata)
 {
-        if (*p)
-                fy_diag_destroy(*p);
-}
-
-static void fy_parser_destroyp(struct fy_parser **p)
-{
-        if (*p)
-                fy_parser_destroy(*p);
-}
-
-/* libfyaml's own errors (positions already 1-based). */
-static int syntax_errors(struct yaml_ctx *c, struct fy_diag *diag)
-{
-        struct fy_diag_error *e;
-        void *iter = NULL;
-        int r = 0;
-
-        while ((e = fy_diag_errors_iterate(diag, &iter)))
-                if (e->type >= FYET_ERROR) {
-                        struct policy_pos pos = { e->line > 0 ? (unsigned) e->line : 0,
-                                                  e->column > 0 ? (unsigned) e->column : 0 };
-
-                        r = yaml_worse(r, yaml_error(c, pos, "YAML: %s", e->msg ? e->msg : "syntax error"));
-                }
-        return r < 0 ? r : yaml_error(c, YAML_NO_POS, "YAML: syntax error");
-}
-
-static struct fy_diag *collecting_diag(void)
-{
-        struct fy_diag_cfg cfg;
-        struct fy_diag *diag;
-
-        fy_diag_cfg_default(&cfg);
-        cfg.fp = NULL;
-        cfg.output_fn = NULL;
-        diag = fy_diag_create(&cfg);
-        if (diag)
-                fy_diag_set_collect_errors(diag, true);
-        return diag;
-}
-
-/* The one document of |text| into |t|; a second document is an error. */
-static int parse_text(struct yaml_ctx *c, const char *text, size_t len, struct testsuite *t)
-{
-        _cleanup_(fy_diag_destroyp) struct fy_diag *diag = collecting_diag();
-        _cleanup_(fy_parser_destroyp) struct fy_parser *parser = NULL;
-        struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_JSON_NONE, .diag = diag };
-        struct fy_document *doc, *extra;
-        int r;
-
-        if (!diag)
-                return -ENOMEM;
-        parser = fy_parser_create(&cfg);
-        if (!parser || fy_parser_set_string(parser, len ? text : "", len) < 0)
-                return -ENOMEM;
-        doc = fy_parse_load_document(parser);
-        if (!doc)
-                return fy_diag_got_error(diag) ? syntax_errors(c, diag) : yaml_error(c, YAML_NO_POS, "empty test file");
-        r = parse_root(c, fy_document_root(doc), t);
-        fy_parse_document_destroy(parser, doc);
-        if (r == -ENOMEM)
-                return r;
-        extra = fy_parse_load_document(parser);
-        if (extra) {
-                struct policy_pos pos = yaml_pos(fy_document_root(extra));
-
-                fy_parse_document_destroy(parser, extra);
-                return yaml_worse(r, yaml_error(c, pos, "a test file holds one YAML document"));
-        }
-        return fy_diag_got_error(diag) ? yaml_worse(r, syntax_errors(c, diag)) : r;
-}
-
-/* Diagnostics in the order a reader meets them (stable). */
-static void diags_sort(struct policy_diags *d, size_t from)
-{
-        for (size_t i = from + 1; i < d->n; i++) {
-                struct policy_diag x = d->v[i];
-                size_t j = i;
-
-                for (; j > from && (d->v[j - 1].pos.line > x.pos.line ||
-                                    (d->v[j - 1].pos.line == x.pos.line && d->v[j - 1].pos.col > x.pos.col));
-                     j--)
-                        d->v[j] = d->v[j - 1];
-                d->v[j] = x;
-        }
+        return parse_root(c, root, userdata);
 }
 
 int testsuite_parse(const char *text, size_t len, uint32_t arch, struct testsuite **ret,
@@ -638,8 +552,8 @@ int testsuite_parse(const char *text, size_t len, uint32_t arch, struct testsuit
 
         if (!t)
                 return -ENOMEM;
-        r = parse_text(&c, text, len, t);
-        diags_sort(diags, from);
+        r = yaml_load(&c, text, len, "test file", "test file", load_root, t);
+        yaml_diags_sort(diags, from);
         if (r == -ENOMEM)
                 return r;
         if (r < 0 || diags->n_errors > errors)

@@ -332,3 +332,82 @@ int yaml_check_text(struct yaml_ctx *c, const char *text, size_t len)
         }
         return 0;
 }
+
+static void fy_diag_destroyp(struct fy_diag **p)
+{
+        if (*p)
+                fy_diag_destroy(*p);
+}
+
+static void fy_parser_destroyp(struct fy_parser **p)
+{
+        if (*p)
+                fy_parser_destroy(*p);
+}
+
+/* libfyaml's own errors, positions already 1-based. */
+static int syntax_errors(struct yaml_ctx *c, struct fy_diag *diag)
+{
+        struct fy_diag_error *e;
+        void *iter = NULL;
+        int r = 0;
+
+        while ((e = fy_diag_errors_iterate(diag, &iter)))
+                if (e->type >= FYET_ERROR) {
+                        struct policy_pos pos = { e->line > 0 ? (unsigned) e->line : 0,
+                                                  e->column > 0 ? (unsigned) e->column : 0 };
+
+                        r = yaml_worse(r, yaml_error(c, pos, "YAML: %s", e->msg ? e->msg : "syntax error"));
+                }
+        return r < 0 ? r : yaml_error(c, YAML_NO_POS, "YAML: syntax error");
+}
+
+static struct fy_diag *collecting_diag(void)
+{
+        struct fy_diag_cfg cfg;
+        struct fy_diag *diag;
+
+        fy_diag_cfg_default(&cfg);
+        cfg.fp = NULL;
+        cfg.output_fn = NULL;
+        diag = fy_diag_create(&cfg);
+        if (diag)
+                fy_diag_set_collect_errors(diag, true);
+        return diag;
+}
+
+int yaml_load(struct yaml_ctx *c, const char *text, size_t len, const char *empty, const char *kind,
+              yaml_root_fn fn, void *userdata)
+{
+        _cleanup_(fy_diag_destroyp) struct fy_diag *diag = NULL;
+        _cleanup_(fy_parser_destroyp) struct fy_parser *parser = NULL;
+        struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_JSON_NONE };
+        struct fy_document *doc, *extra;
+        int r;
+
+        r = yaml_check_text(c, text, len);
+        if (r < 0)
+                return r;
+        diag = collecting_diag();
+        if (!diag)
+                return -ENOMEM;
+        cfg.diag = diag;
+        parser = fy_parser_create(&cfg);
+        if (!parser || fy_parser_set_string(parser, len ? text : "", len) < 0)
+                return -ENOMEM;
+        doc = fy_parse_load_document(parser);
+        if (!doc)
+                return fy_diag_got_error(diag) ? syntax_errors(c, diag) : yaml_error(c, YAML_NO_POS, "empty %s", empty);
+        r = fn(c, fy_document_root(doc), userdata);
+        fy_parse_document_destroy(parser, doc);
+        if (r == -ENOMEM)
+                return r;
+        extra = fy_parse_load_document(parser);
+        if (extra) {
+                struct policy_pos pos = yaml_pos(fy_document_root(extra));
+
+                fy_parse_document_destroy(parser, extra);
+                return yaml_worse(r, yaml_error(c, pos, "a %s holds one YAML document", kind));
+        }
+        return fy_diag_got_error(diag) ? yaml_worse(r, syntax_errors(c, diag)) : r;
+}

@@ -79,3 +79,13 @@ int yaml_each(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const
  * its line:column, before libfyaml sees it: libfyaml 0.7.12 loops forever on
  * a directive that ends in a truncated UTF-8 sequence ("%a\xe1"). */
 int yaml_check_text(struct yaml_ctx *c, const char *text, size_t len);
+
+/* The root of a loaded document, for yaml_load(). */
+typedef int (*yaml_root_fn)(struct yaml_ctx *c, struct fy_node *root, void *userdata);
+
+/* Checks |text| (yaml_check_text), parses its one YAML document and hands the
+ * root to |fn|. libfyaml's own errors become diagnostics at their line:column;
+ * no document is "empty |empty|", a second one "a |kind| holds one YAML
+ * document". Returns fn's result, worse of it and the syntax errors, -ENOMEM. */
+int yaml_load(struct yaml_ctx *c, const char *text, size_t len, const char *empty, const char *kind,
+              yaml_root_fn fn, void *userdata);
