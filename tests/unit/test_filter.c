@@ -27,41 +27,9 @@
 #include "policy/filter.h"
 #include "policy/parse.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/policy_fixture.h"
 
 /* ---- helpers ---- */
-
-static struct policy *builtin(void)
-{
-        struct policy_diags d = {};
-        struct policy *p = NULL;
-
-        if (policy_builtin_default(0, &p, &d) < 0)
-                abort();
-        policy_diags_clear(&d);
-        return p;
-}
-
-static struct policy *parse(const char *yaml)
-{
-        struct policy_diags d = {};
-        struct policy *p = NULL;
-
-        if (policy_parse(yaml, strlen(yaml), "test.yaml", 0, &p, &d) < 0) {
-                policy_diags_print(&d, "test.yaml", stderr);
-                abort();
-        }
-        policy_diags_clear(&d);
-        return p;
-}
-
-static struct filter_plan *plan_of(const struct policy *p)
-{
-        struct filter_plan *plan = NULL;
-
-        if (filter_plan_build(p, SCMP_ARCH_NATIVE, &plan) < 0)
-                abort();
-        return plan;
-}
 
 /* The test's own reading of libseccomp comparisons (unsigned, 64-bit). */
 static bool cmp_holds(const struct scmp_arg_cmp *c, const uint64_t args[6])

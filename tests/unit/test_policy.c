@@ -11,20 +11,7 @@
 #include "policy/builtin.h"
 #include "policy/policy.h"
 #include "tests/unit/harness.h"
-
-static struct policy *builtin(void)
-{
-        struct policy_diags d = {};
-        struct policy *p = NULL;
-        int r = policy_builtin_default(0, &p, &d);
-
-        if (r < 0 || d.n > 0) {
-                policy_diags_print(&d, POLICY_BUILTIN_FILE, stderr);
-                abort();
-        }
-        policy_diags_clear(&d);
-        return p;
-}
+#include "tests/unit/policy_fixture.h"
 
 /* mknod(path, mode, dev) or mknodat(AT_FDCWD, path, mode, dev). */
 static struct verdict eval_mknod(const struct policy *p, bool at, uint32_t mode, unsigned maj, unsigned min)
