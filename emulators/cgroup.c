@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -451,4 +452,60 @@ int cgroup_open_procs(int proc_fd, int *fds, size_t max)
                 return r;
         }
         return (int) n;
+}
+
+/* ---- cgroup2 directories by path and by handle (bpf device programs) ---- */
+
+int cgroup2_read_path(int proc_fd, char *buf, size_t size)
+{
+        _cleanup_free_ char *text = NULL;
+        int r = read_text(proc_fd, "cgroup", PROC_CGROUP_MAX, &text);
+
+        return r < 0 ? r : cgroup_parse_proc(text, NULL, buf, size);
+}
+
+int cgroup2_open_root(void)
+{
+        _cleanup_free_ struct cgroup_mount *m = malloc(sizeof(*m));
+        _cleanup_close_ int path_fd = -EBADF;
+        const char *rel;
+        int r;
+
+        if (!m)
+                return -ENOMEM;
+        r = find_mount(NULL, "/", m, &rel);
+        if (r < 0)
+                return r;
+        path_fd = open_mount(m, true);
+        if (path_fd < 0)
+                return path_fd;
+        /* A real fd: open_by_handle_at and bpf want one, not O_PATH. */
+        return open_beneath(path_fd, "", O_RDONLY | O_DIRECTORY);
+}
+
+int cgroup2_open_path(int root_fd, const char *path)
+{
+        if (path[0] != '/')
+                return -EINVAL;
+        return open_beneath(root_fd, path + 1, O_RDONLY | O_DIRECTORY);
+}
+
+int cgroup2_reopen(int root_fd, int fd)
+{
+        union {
+                struct file_handle h;
+                char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+        } fh = { .h.handle_bytes = MAX_HANDLE_SZ };
+        struct statfs sf;
+        struct stat st;
+        int mount_id, r;
+
+        if (fstatfs(fd, &sf) < 0 || fstat(fd, &st) < 0)
+                return -errno;
+        if (sf.f_type != CGROUP2_SUPER_MAGIC || !S_ISDIR(st.st_mode))
+                return -EBADF;
+        if (name_to_handle_at(fd, "", &fh.h, &mount_id, AT_EMPTY_PATH) < 0)
+                return -errno;
+        r = open_by_handle_at(root_fd, &fh.h, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return r < 0 ? -errno : r;
 }

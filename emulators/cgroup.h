@@ -43,6 +43,26 @@ int cgroup_count_tasks(int proc_fd, uint64_t *ret);
  * failure none is left open. */
 int cgroup_open_procs(int proc_fd, int *fds, size_t max);
 
+/* The v2 cgroup ("/..." as /proc/<pid>/cgroup shows it to seccompd) of the
+ * process at |proc_fd|, into buf. -ENOENT (no v2 line), -ENAMETOOLONG, -EIO,
+ * -ESRCH, -errno. */
+int cgroup2_read_path(int proc_fd, char *buf, size_t size);
+
+/* A mount of the whole cgroup2 hierarchy (its root shows "/"), O_RDONLY|O_DIRECTORY.
+ * -ENOENT when there is none here (a cgroup v1 only host). */
+int cgroup2_open_root(void);
+
+/* The cgroup |path| (from cgroup2_read_path) beneath |root_fd|, O_RDONLY|O_DIRECTORY,
+ * no symlinks followed. */
+int cgroup2_open_path(int root_fd, const char *path);
+
+/* The cgroup2 directory |fd|, opened through any mount of cgroup2 (one inside a
+ * container, seen from another mount namespace), reopened beneath |root_fd|
+ * through its file handle: O_RDONLY|O_DIRECTORY. -EBADF when |fd| is not a
+ * cgroup2 directory; -ESTALE and the like when it cannot be reached from
+ * |root_fd|. */
+int cgroup2_reopen(int root_fd, int fd);
+
 /* Turns the host's |si| into the container's view of memory: with a limit below
  * the host's RAM, totalram is the limit and freeram the limit less the working
  * set (usage less inactive file cache, as kubelet and `docker stats` count it),

@@ -35,6 +35,7 @@ static bool can_emulate(enum emulator_id e, const char *syscall)
                 { EMULATOR_MKNOD, "mknod" },      { EMULATOR_MKNOD, "mknodat" },   { EMULATOR_MOUNT, "mount" },
                 { EMULATOR_MOUNT, "umount2" },    { EMULATOR_XATTR, "setxattr" },  { EMULATOR_XATTR, "lsetxattr" },
                 { EMULATOR_XATTR, "fsetxattr" },  { EMULATOR_SYSINFO, "sysinfo" },
+                { EMULATOR_BPF, "bpf" },
         };
 
         for (size_t i = 0; i < ARRAY_SIZE(table); i++)
@@ -72,6 +73,12 @@ static int check_action(struct yaml_ctx *c, const struct policy_action *a, const
         return 0;
 }
 
+/* What "emulate bpf" without params means. */
+static void bpf_params_default(struct bpf_params *bp)
+{
+        *bp = (struct bpf_params) { .max_insns = 4096, .max_programs = 64, .other_types = EPERM, .no_cgroup2 = EPERM };
+}
+
 static int parse_action_words(struct yaml_ctx *c, const char *text, struct policy_action *a)
 {
         _cleanup_free_ char *buf = strdup(text);
@@ -101,6 +108,8 @@ static int parse_action_words(struct yaml_ctx *c, const char *text, struct polic
                         return yaml_error(c, a->pos, "unknown handler \"%s\"", arg);
                 a->kind = VERDICT_EMULATE;
                 a->emulator = (enum emulator_id) v;
+                if (a->emulator == EMULATOR_BPF)
+                        bpf_params_default(&a->params.bpf);
                 if (required_param(a->emulator))
                         return yaml_error(c, a->pos, "emulate %s needs params: {emulate: %s, %s: [...]}", arg, arg,
                                           required_param(a->emulator));
@@ -239,9 +248,12 @@ static int mount_fuse(struct yaml_ctx *c, const struct yaml_field *f, struct pol
 
 static int errno_param(struct yaml_ctx *c, const struct yaml_field *f, struct policy_pos fb, int *ret)
 {
+        char what[64];
         const char *s;
-        int r = yaml_scalar(c, f->value, yaml_field_pos(f, fb), "\"timeout_errno\"", &s), v;
+        int r, v;
 
+        snprintf(what, sizeof(what), "\"%s\"", f->key);
+        r = yaml_scalar(c, f->value, yaml_field_pos(f, fb), what, &s);
         if (r < 0)
                 return r;
         v = errno_from_name(s);
@@ -303,6 +315,67 @@ static int parse_mount(struct yaml_ctx *c, struct fy_node *map, const char *wher
         return r;
 }
 
+/* An errno name, or "continue" (0). */
+static int errno_or_continue(struct yaml_ctx *c, const struct yaml_field *f, struct policy_pos fb, int *ret)
+{
+        const char *s;
+
+        if (yaml_scalar(c, f->value, yaml_field_pos(f, fb), "\"other_types\"", &s) == 0 && strcmp(s, "continue") == 0) {
+                *ret = 0;
+                return 0;
+        }
+        return errno_param(c, f, fb, ret);
+}
+
+static int uint_param(struct yaml_ctx *c, const struct yaml_field *f, struct policy_pos fb, uint32_t max,
+                      uint32_t *ret)
+{
+        struct expr_arg ea = { .name = f->key, .width = UINT32_MAX, .no_negative = true };
+        uint64_t v;
+        int r = expr_one(c, &ea, f->value, yaml_field_pos(f, fb), &v);
+
+        if (r < 0)
+                return r;
+        if (v < 1 || v > max)
+                return yaml_error(c, yaml_field_pos(f, fb), "\"%s\" must be 1..%" PRIu32 ", not %" PRIu64, f->key,
+                                  max, v);
+        *ret = (uint32_t) v;
+        return 0;
+}
+
+enum { B_EMULATE, B_MAX_INSNS, B_MAX_PROGRAMS, B_ATTACH_ROOT, B_OTHER_TYPES, B_NO_CGROUP2, _B_MAX };
+
+/* The kernel's own ceilings: BPF_COMPLEXITY_LIMIT_INSNS, BPF_CGROUP_MAX_PROGS per cgroup. */
+#define BPF_INSNS_CEILING 1000000
+#define BPF_PROGRAMS_CEILING 4096
+
+static int parse_bpf(struct yaml_ctx *c, struct fy_node *map, const char *where, struct policy_action *a)
+{
+        struct yaml_field f[_B_MAX] = {
+                [B_EMULATE] = { .key = "emulate", .required = true },
+                [B_MAX_INSNS] = { .key = "max_insns" }, [B_MAX_PROGRAMS] = { .key = "max_programs" },
+                [B_ATTACH_ROOT] = { .key = "attach_root" }, [B_OTHER_TYPES] = { .key = "other_types" },
+                [B_NO_CGROUP2] = { .key = "no_cgroup2" },
+        };
+        struct bpf_params *bp = &a->params.bpf;
+        int r;
+
+        bpf_params_default(bp);
+        r = yaml_fields(c, map, a->pos, "param", where, f, _B_MAX);
+        if (r != -ENOMEM && f[B_MAX_INSNS].key_node)
+                r = yaml_worse(r, uint_param(c, &f[B_MAX_INSNS], a->pos, BPF_INSNS_CEILING, &bp->max_insns));
+        if (r != -ENOMEM && f[B_MAX_PROGRAMS].key_node)
+                r = yaml_worse(r, uint_param(c, &f[B_MAX_PROGRAMS], a->pos, BPF_PROGRAMS_CEILING, &bp->max_programs));
+        if (r != -ENOMEM && f[B_ATTACH_ROOT].key_node)
+                r = yaml_worse(r, yaml_bool(c, f[B_ATTACH_ROOT].value, yaml_field_pos(&f[B_ATTACH_ROOT], a->pos),
+                                            "\"attach_root\"", &bp->attach_root));
+        if (r != -ENOMEM && f[B_OTHER_TYPES].key_node)
+                r = yaml_worse(r, errno_or_continue(c, &f[B_OTHER_TYPES], a->pos, &bp->other_types));
+        if (r != -ENOMEM && f[B_NO_CGROUP2].key_node)
+                r = yaml_worse(r, errno_param(c, &f[B_NO_CGROUP2], a->pos, &bp->no_cgroup2));
+        return r;
+}
+
 /* Only trusted.* is emulated: the kernel decides user.* and security.* itself,
  * and a container may set those it is allowed to without seccompd. */
 static int xattr_item(struct yaml_ctx *c, const char *text, struct policy_pos pos, size_t i _unused_, void *userdata)
@@ -337,6 +410,8 @@ static int parse_emulate(struct yaml_ctx *c, struct fy_node *map, struct policy_
         switch (a->emulator) {
         case EMULATOR_MOUNT:
                 return parse_mount(c, map, where, a);
+        case EMULATOR_BPF:
+                return parse_bpf(c, map, where, a);
         case EMULATOR_XATTR:
                 f[1] = (struct yaml_field) { .key = "names", .required = true };
                 r = yaml_fields(c, map, a->pos, "param", where, f, 2);

@@ -27,6 +27,7 @@ const char *emulator_to_string(enum emulator_id e)
                 [EMULATOR_MOUNT] = "mount",
                 [EMULATOR_XATTR] = "setxattr",
                 [EMULATOR_SYSINFO] = "sysinfo",
+                [EMULATOR_BPF] = "bpf",
         };
 
         return (unsigned) e < _EMULATOR_MAX ? names[e] : "invalid";

@@ -1,6 +1,7 @@
 /* What to do with one trapped call: the output of policy evaluation, as data. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,7 @@ enum emulator_id {
         EMULATOR_MOUNT,   /* mount, umount2 (through the container's namespace helper) */
         EMULATOR_XATTR,   /* setxattr, lsetxattr, fsetxattr: trusted.overlay.* */
         EMULATOR_SYSINFO, /* sysinfo from the container's cgroup */
+        EMULATOR_BPF,     /* bpf: cgroup device programs (load, attach, detach, query) */
         _EMULATOR_MAX,
 };
 
@@ -66,6 +68,15 @@ struct xattr_params {
         char **names;            /* exact names or prefixes ending in '.' ("trusted.overlay.") */
 };
 
+/* emulate bpf: cgroup device programs for a nested engine. */
+struct bpf_params {
+        uint32_t max_insns;      /* instructions per program; default 4096 (BPF_MAXINSNS) */
+        uint32_t max_programs;   /* programs attached per container at once; default 64 */
+        bool attach_root;        /* the container's own cgroup too, not only below it */
+        int other_types;         /* errno for other prog/attach types; 0: continue */
+        int no_cgroup2;          /* errno when the container has no cgroup2 cgroup of its own */
+};
+
 /* inject: what the supervisor opens for the caller. */
 struct inject_params {
         char *path;      /* absolute host path */
@@ -77,6 +88,7 @@ union handler_params {
         struct mknod_params mknod;
         struct mount_params mount;
         struct xattr_params xattr;
+        struct bpf_params bpf;
         struct inject_params inject;
 };
 

@@ -21,6 +21,7 @@
 #include "common/list.h"
 #include "common/log.h"
 #include "common/macro.h"
+#include "emulators/bpf.h"
 #include "emulators/syscalls.h"
 #include "policy/schema.h"
 #include "policy/verdict.h"
@@ -286,6 +287,8 @@ static void put_container(struct reply *r, struct fy_node *seq, const struct con
         put_i64(r, m, "init_pid", ct->init_pid);
         put_str(r, m, "bundle", ct->bundle);
         put_str(r, m, "policy", ct->policy_name);
+        put_str(r, m, "cgroup2", ct->cgroup2);
+        put_u64(r, m, "bpf_programs", bpf_container_attached(ct->bpf));
         put_u64(r, m, "policy_version", ct->policy_version->version);
         current = policy_store_peek(ct->daemon->policies, ct->policy_name);
         put_u64(r, m, "policy_current_version", current ? current->version : 0);

@@ -75,7 +75,9 @@ static void log_at(struct notification *n, enum log_level level, const char *wha
 
         if (log_get_max_level() < level)
                 return;
-        if (!ratelimit_below(&c->log_rl))
+        /* Debug lines are on only when asked for; the limit keeps a flooding
+         * container's warnings from drowning everyone else's. */
+        if (level < LOG_LEVEL_DEBUG && !ratelimit_below(&c->log_rl))
                 return;
         syscall_name(n->req.notif.data.arch, n->req.notif.data.nr, name, sizeof(name));
         /* %m must be in the format itself: passed through %s it is printed as is. */

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "common/macro.h"
+#include "emulators/bpf.h"
 #include "emulators/mknod.h"
 #include "emulators/mount.h"
 #include "emulators/mount_fuse.h"
@@ -20,11 +21,14 @@
 
 #define COUNTER(field) offsetof(struct stats_counters, field)
 
-/* What an emulator gets: the request, the policy's params, the pinned caller. */
+/* What an emulator gets: the request, the policy's params, the pinned caller;
+ * and where it leaves an fd for the caller and the reason for a refusal. */
 struct emulate_ctx {
         struct notification *n;
         const union handler_params *p;
         const struct target *t;
+        int *fd_out;       /* >= 0: the call's result is this fd, installed in the caller */
+        const char **why;  /* a refusal's reason, logged once */
 };
 
 /* 0 or -errno: the call's result; 1: answered later (async). */
@@ -50,6 +54,14 @@ static int run_sysinfo(const struct emulate_ctx *e)
         struct container_view v = { .init_pidfd = c->pidfd, .init_pid = c->init_pid };
 
         return sysinfo_emulate(&e->n->req, &v, e->t);
+}
+
+/* Hands the call back to the kernel (a handler that finds the call is not its own). */
+static int run_continue(struct notification *n)
+{
+        n->verdict.kind = VERDICT_CONTINUE;
+        dispatch_finish(n, 0, 0, COUNTER(continued));
+        return 1;
 }
 
 /* A FUSE redirect: the program mounts, spawned by the daemon, watched by the loop. */
@@ -82,9 +94,7 @@ static int run_mount(const struct emulate_ctx *e)
         r = mount_prepare(&e->n->req, mp, e->t, &job);
         if (r == MOUNT_CONTINUE) {
                 mount_job_done(&job);
-                e->n->verdict.kind = VERDICT_CONTINUE;
-                dispatch_finish(e->n, 0, 0, COUNTER(continued));
-                return 1;
+                return run_continue(e->n);
         }
         if (r == MOUNT_FUSE)
                 r = run_fuse(e, mp, &job);
@@ -97,18 +107,65 @@ static int run_mount(const struct emulate_ctx *e)
         return r;
 }
 
+static int run_bpf(const struct emulate_ctx *e)
+{
+        struct container *c = e->n->listener->container;
+        struct bpf_result res = BPF_RESULT_NULL;
+        int r;
+
+        if (!e->p)
+                return -EPERM;
+        if (!c->bpf) {
+                c->bpf = bpf_container_new(c->cgroup2);
+                if (!c->bpf)
+                        return -ENOMEM;
+        }
+        r = bpf_emulate(&e->n->req, &e->p->bpf, e->t, c->bpf, &res);
+        *e->why = res.why;
+        if (r == BPF_EMULATE_CONTINUE)
+                return run_continue(e->n);
+        if (r == 0 && res.fd >= 0)
+                *e->fd_out = res.fd;
+        return r;
+}
+
 static const emulator_fn emulators[_EMULATOR_MAX] = {
         [EMULATOR_MKNOD] = run_mknod,
         [EMULATOR_MOUNT] = run_mount,
         [EMULATOR_XATTR] = run_xattr,
         [EMULATOR_SYSINFO] = run_sysinfo,
+        [EMULATOR_BPF] = run_bpf,
 };
+
+/* The call's result is |fd| (ours, closed here), installed in the caller by ADDFD
+ * with SEND: one step, so the caller never holds an fd for a call that failed. */
+static void answer_fd(struct notification *n, int fd, uint32_t fd_flags, size_t counter)
+{
+        int r;
+
+        n->stage = NOTIF_STAGE_ANSWERING;
+        r = notify_addfd(n->listener->fd, n->req.notif.id, fd, fd_flags, SECCOMP_ADDFD_FLAG_SEND);
+        safe_close(fd);
+        if (r == -ENOENT) {
+                dispatch_drop(n);
+                return;
+        }
+        if (r < 0) {
+                /* EMFILE and the like: the caller's table is full; tell it so. */
+                dispatch_log(n, "ADDFD failed", r);
+                dispatch_finish(n, -r, 0, COUNTER(emulate_failed));
+                return;
+        }
+        dispatch_answered(n, counter);
+}
 
 void emulate_notification(struct notification *n)
 {
         struct target t = TARGET_NULL;
         emulator_fn fn = (unsigned) n->verdict.emulator < _EMULATOR_MAX ? emulators[n->verdict.emulator] : NULL;
-        int r;
+        const char *why = NULL;
+        int r, fd = -EBADF;
+        bool gone;
 
         n->stage = NOTIF_STAGE_EMULATING;
         if (!fn) {
@@ -123,16 +180,31 @@ void emulate_notification(struct notification *n)
                 return;
         }
         if (r >= 0)
-                r = fn(&(struct emulate_ctx) { .n = n, .p = n->verdict.params, .t = &t });
+                r = fn(&(struct emulate_ctx) { .n = n, .p = n->verdict.params, .t = &t, .fd_out = &fd,
+                                               .why = &why });
+        /* ENOENT may be the call's own result; the caller being gone is not one. */
+        gone = r == -ENOENT && target_still_valid(&t) < 0;
         target_close(&t);
         if (r > 0)
                 return; /* answered, or will be when the helper replies */
+        if (gone) {
+                safe_close(fd);
+                dispatch_drop(n);
+                return;
+        }
         if (r < 0) {
-                dispatch_log_result(n, "emulation failed", r);
+                if (why)
+                        dispatch_log(n, why, r);
+                else
+                        dispatch_log_result(n, "emulation failed", r);
                 dispatch_finish(n, -r, 0, COUNTER(emulate_failed));
                 return;
         }
         dispatch_log(n, "emulated", 0);
+        if (fd >= 0) {
+                answer_fd(n, fd, O_CLOEXEC, COUNTER(emulated));
+                return;
+        }
         dispatch_finish(n, 0, 0, COUNTER(emulated));
 }
 

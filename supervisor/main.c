@@ -4,11 +4,15 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
+
 #include "common/log.h"
+#include "common/macro.h"
 #include "emulators/syscalls.h"
 #include "supervisor/control.h"
 #include "supervisor/daemon.h"
@@ -162,6 +166,21 @@ static int daemon_init(struct daemon *d)
         return 0;
 }
 
+/* libbpf's own messages (feature probes, retries) go to our log, at debug:
+ * what the caller needs to know comes back as the call's errno. */
+static int libbpf_log(enum libbpf_print_level level _unused_, const char *fmt, va_list ap)
+{
+        char buf[512];
+        size_t n;
+
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        n = strlen(buf);
+        if (n && buf[n - 1] == '\n')
+                buf[n - 1] = '\0';
+        log_debug("libbpf: %s", buf);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         struct daemon d = {
@@ -177,6 +196,7 @@ int main(int argc, char **argv)
                 return r < 0 ? 2 : 0;
         /* A peer that hangs up must not kill us; every send uses MSG_NOSIGNAL as well. */
         signal(SIGPIPE, SIG_IGN);
+        libbpf_set_print(libbpf_log);
 
         r = uv_loop_init(&d.loop);
         if (r < 0) {

@@ -1,13 +1,19 @@
 /* Container records and their listener fds. Lifetimes follow libuv: a listener is
  * freed from its poll handle's close callback, a container with its last listener. */
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/macro.h"
+#include "emulators/bpf.h"
+#include "emulators/cgroup.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/policy_store.h"
@@ -41,6 +47,8 @@ static struct container *container_free(struct container *c)
         free(c->policy_name);
         policy_version_unref(c->policy_version);
         helper_link_close(c->helper);
+        bpf_container_free(c->bpf);
+        free(c->cgroup2);
         free(c);
         return NULL;
 }
@@ -54,6 +62,23 @@ static int strdup_or_null(const char *s, char **ret)
         }
         *ret = strdup(s);
         return *ret ? 0 : -ENOMEM;
+}
+
+/* Where the runtime put the container: the cgroup its device programs may go
+ * below (emulate bpf). Read once, now, before the container's own code runs. */
+static void read_cgroup2(struct container *c)
+{
+        _cleanup_close_ int proc_fd = -EBADF;
+        char path[PATH_MAX], proc[32];
+        struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+
+        snprintf(proc, sizeof(proc), "/proc/%d", (int) c->init_pid);
+        proc_fd = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (proc_fd < 0 || cgroup2_read_path(proc_fd, path, sizeof(path)) < 0)
+                return;
+        /* The pid still names our init (no exit, so no reuse): the path is its. */
+        if (poll(&p, 1, 0) == 0)
+                c->cgroup2 = strdup(path);
 }
 
 static int container_new(struct daemon *d, const struct container_info *info, struct container **ret)
@@ -75,6 +100,7 @@ static int container_new(struct daemon *d, const struct container_info *info, st
                 return -errno;
         c->pidfd = pidfd;
         c->init_pid = info->init_pid;
+        read_cgroup2(c);
         c->policy_version = policy_version_ref(info->policy_version);
         c->policy = c->policy_version->policy;
         c->registered_usec = now_usec();
@@ -125,6 +151,8 @@ static void on_listener_closed(uv_handle_t *handle)
         free(l);
         if (list_empty(&c->listeners)) {
                 log_info("container %s: last listener closed, forgetting it", c->id);
+                if (c->log_rl.suppressed > 0)
+                        log_warning("container %s: %u more log lines were suppressed", c->id, c->log_rl.suppressed);
                 container_unlink(c);
                 container_free(c);
         }

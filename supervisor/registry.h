@@ -16,6 +16,7 @@ struct daemon;
 struct policy;
 struct policy_version;
 struct helper_link;
+struct bpf_container;
 
 struct listener {
         uv_poll_t poll;                 /* must stay first-class embedded: libuv holds &poll */
@@ -40,6 +41,8 @@ struct container {
         struct list_node listeners;     /* struct listener */
         struct list_node node;          /* in registry.containers */
         struct helper_link *helper;     /* its namespace helper; NULL until first needed */
+        char *cgroup2;                  /* init's v2 cgroup at registration ("/..."), NULL if none */
+        struct bpf_container *bpf;      /* device programs it attached; NULL until first needed */
         struct daemon *daemon;
 };
 

@@ -197,18 +197,24 @@ wait_for() {
 # trapped [SC-TRAP OPTIONS...] -- COMMAND...: prints COMMAND's stdout, or
 # "timeout" / "exit=N" when it printed nothing; stderr goes to the log.
 # sc-trap's own stderr of the last call is in $IT_TMP/last.err.
+# outcome RC OUT: what a timed command printed, or "timeout" (timeout(1) killed it)
+# or "exit=RC" when it printed nothing.
+outcome() {
+        if (($1 == 124 || $1 == 137)); then
+                echo "timeout"
+        elif [[ -z "$2" ]]; then
+                echo "exit=$1"
+        else
+                echo "$2"
+        fi
+}
+
 trapped() {
         local out rc
         out=$(timeout -k 2 "${IT_CALL_TIMEOUT:-20}" "$SC_TRAP" --socket "$SOCK" "$@" 2>"$IT_TMP/last.err")
         rc=$?
         cat "$IT_TMP/last.err" >>"$IT_TMP/stderr.log"
-        if ((rc == 124 || rc == 137)); then
-                echo "timeout"
-        elif [[ -z "$out" ]]; then
-                echo "exit=$rc"
-        else
-                echo "$out"
-        fi
+        outcome "$rc" "$out"
 }
 
 # The daemon's reply line to the last `trapped --ack`.
@@ -368,13 +374,7 @@ in_container() {
                 </dev/null 2>>"$IT_TMP/stderr.log")
         rc=$?
         rc_ delete -f "$id" >/dev/null 2>&1
-        if ((rc == 124 || rc == 137)); then
-                echo "timeout"
-        elif [[ -z "$out" ]]; then
-                echo "exit=$rc"
-        else
-                echo "$out"
-        fi
+        outcome "$rc" "$out"
 }
 
 # in_script DIR ID <<EOF: the script on stdin, run in the container by /bin/sh

@@ -1,4 +1,4 @@
-/* Policy files: the emulate handlers' params (mount, setxattr, sysinfo): the
+/* Policy files: the emulate handlers' params (mount, setxattr, sysinfo, bpf): the
  * model they build and every error with its file:line:col. */
 #include "tests/unit/harness.h"
 #include "tests/unit/policy_parse_util.h"
@@ -179,4 +179,52 @@ TEST(every_emulate_param_error_is_reported)
         EXPECT_DIAG(&d, false, 14, 7, "unknown param \"frob\" in emulate mount");
         EXPECT_EQ(d.n_errors, 7);
         policy_diags_clear(&d);
+}
+
+TEST(emulate_bpf_params_build_the_model)
+{
+        struct policy *p = parse_ok(HEAD "  - syscalls: bpf\n"
+                                         "    match: {cmd: [BPF_PROG_LOAD, BPF_PROG_ATTACH]}\n"
+                                         "    action: {emulate: bpf, max_insns: 512, max_programs: 8, attach_root: true, "
+                                         "other_types: continue, no_cgroup2: EOPNOTSUPP}\n"
+                                         "  - syscalls: bpf\n"
+                                         "    match: {cmd: BPF_PROG_QUERY}\n"
+                                         "    action: {emulate: bpf, other_types: ENOSYS}\n"
+                                         "  - syscalls: bpf\n"
+                                         "    action: emulate bpf\n");
+        const struct bpf_params *bp = &p->rules[0].action.params.bpf;
+
+        EXPECT_EQ(p->rules[0].action.emulator, EMULATOR_BPF);
+        EXPECT_EQ(bp->max_insns, 512);
+        EXPECT_EQ(bp->max_programs, 8);
+        EXPECT_TRUE(bp->attach_root);
+        EXPECT_EQ(bp->other_types, 0);
+        EXPECT_EQ(bp->no_cgroup2, EOPNOTSUPP);
+        bp = &p->rules[1].action.params.bpf;
+        EXPECT_EQ(bp->other_types, ENOSYS);
+        EXPECT_EQ(bp->max_insns, 4096);
+        /* The short form gets the same defaults. */
+        bp = &p->rules[2].action.params.bpf;
+        EXPECT_EQ(bp->max_insns, 4096);
+        EXPECT_EQ(bp->max_programs, 64);
+        EXPECT_FALSE(bp->attach_root);
+        EXPECT_EQ(bp->other_types, EPERM);
+        EXPECT_EQ(bp->no_cgroup2, EPERM);
+        policy_free(p);
+}
+
+#define BPF_RULE(params) HEAD "  - syscalls: bpf\n    action: {emulate: bpf, " params "}\n"
+
+TEST(emulate_bpf_param_errors)
+{
+        expect_error(BPF_RULE("max_insns: 0"), 1, 6, 39, "\"max_insns\" must be 1..1000000, not 0");
+        expect_error(BPF_RULE("max_insns: 1000001"), 1, 6, 39, "\"max_insns\" must be 1..1000000");
+        expect_error(BPF_RULE("max_insns: -1"), 1, 6, 39, "max_insns");
+        expect_error(BPF_RULE("max_programs: 5000"), 1, 6, 42, "\"max_programs\" must be 1..4096");
+        expect_error(BPF_RULE("attach_root: maybe"), 1, 6, 41, "\"attach_root\"");
+        expect_error(BPF_RULE("other_types: EWHAT"), 1, 6, 41, "unknown errno \"EWHAT\"");
+        expect_error(BPF_RULE("no_cgroup2: continue"), 1, 6, 40, "unknown errno \"continue\"");
+        expect_error(BPF_RULE("max_insn: 5"), 1, 6, 28, "unknown param \"max_insn\" in emulate bpf");
+        expect_error(HEAD "  - syscalls: [mknod]\n    action: emulate bpf\n", 1, 6, 13,
+                     "handler bpf cannot emulate mknod");
 }

@@ -132,7 +132,7 @@ TEST(nested_containers_example_passes_a_device_allowlist_to_the_emulator)
         struct policy *p = parse_example("nested-containers.yaml", &d);
         const struct mknod_params *mp;
 
-        ASSERT_EQ(p->n_rules, 9);
+        ASSERT_EQ(p->n_rules, 11);
         ASSERT_EQ(p->rules[1].action.kind, VERDICT_EMULATE);
         mp = &p->rules[1].action.params.mknod;
         ASSERT_EQ(mp->n_devices, 10);
@@ -146,6 +146,10 @@ TEST(nested_containers_example_passes_a_device_allowlist_to_the_emulator)
         ASSERT_EQ(p->rules[6].action.emulator, EMULATOR_XATTR);
         EXPECT_STREQ(p->rules[6].action.params.xattr.names[0], "trusted.overlay.");
         EXPECT_EQ(p->rules[8].action.emulator, EMULATOR_SYSINFO);
+        /* Issue 5: cgroup device programs, with the handler's defaults. */
+        ASSERT_EQ(p->rules[9].action.emulator, EMULATOR_BPF);
+        EXPECT_EQ(p->rules[9].action.params.bpf.max_insns, 4096);
+        EXPECT_EQ(p->rules[10].action.kind, VERDICT_ERRNO);
         policy_free(p);
         policy_diags_clear(&d);
 }
