@@ -2,7 +2,6 @@
  * its line:column (never stopping at the first); docs/policy-format.md is the
  * spec. Pure: no I/O besides what libfyaml does in memory, no logging. */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 
 #include "common/macro.h"
 #include "policy/expr.h"
+#include "policy/inject_parse.h"
 #include "policy/match.h"
 #include "policy/parse.h"
 #include "policy/schema.h"
@@ -66,6 +66,8 @@ static int check_action(struct yaml_ctx *c, const struct policy_action *a, const
         if (a->kind == VERDICT_EMULATE && a->emulator != EMULATOR_NONE && !can_emulate(a->emulator, syscall))
                 return yaml_error(c, a->pos, "%shandler %s cannot emulate %s", whose, emulator_to_string(a->emulator),
                                   syscall);
+        if (a->kind == VERDICT_INJECT && a->params.inject.requested)
+                return inject_parse_check(c, a, syscall, whose);
         if (a->kind == VERDICT_INJECT && !returns_fd(syscall))
                 return yaml_error(c, a->pos, "%sinject on %s, which returns no fd (only open, openat, openat2, socket, "
                                   "memfd_create do)",
@@ -432,39 +434,6 @@ static int parse_emulate(struct yaml_ctx *c, struct fy_node *map, struct policy_
         }
 }
 
-/* {inject: PATH, flags: O_RDWR|..., cloexec: BOOL} */
-static int parse_inject(struct yaml_ctx *c, struct fy_node *map, struct policy_action *a)
-{
-        struct expr_arg fa = { .name = "flags", .width = UINT32_MAX, .symbols = symbols_open_flags() };
-        struct yaml_field f[3] = { { .key = "inject", .required = true }, { .key = "flags" }, { .key = "cloexec" } };
-        const char *path;
-        uint64_t v = 0;
-        bool cloexec = false;
-        int r = yaml_fields(c, map, a->pos, "param", "inject", f, 3), q;
-
-        if (r == -ENOMEM || !f[0].key_node)
-                return r;
-        q = yaml_scalar(c, f[0].value, yaml_field_pos(&f[0], a->pos), "the inject path", &path);
-        if (q == 0 && path[0] != '/')
-                q = yaml_error(c, yaml_field_pos(&f[0], a->pos), "inject path \"%s\" is not absolute", path);
-        if (q == 0) {
-                a->kind = VERDICT_INJECT;
-                a->params.inject.path = strdup(path);
-                if (!a->params.inject.path)
-                        return -ENOMEM;
-        }
-        r = yaml_worse(r, q);
-        if (f[1].key_node && r != -ENOMEM)
-                r = yaml_worse(r, expr_or(c, &fa, f[1].value, yaml_field_pos(&f[1], a->pos), &v));
-        if (f[2].key_node && r != -ENOMEM)
-                r = yaml_worse(r, yaml_bool(c, f[2].value, yaml_field_pos(&f[2], a->pos), "\"cloexec\"", &cloexec));
-        if (a->kind == VERDICT_INJECT) {
-                a->params.inject.open_flags = (int) (uint32_t) v;
-                a->params.inject.fd_flags = cloexec ? O_CLOEXEC : 0;
-        }
-        return r;
-}
-
 static int parse_action(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, struct policy_action *a)
 {
         bool emulate, inject;
@@ -483,7 +452,7 @@ static int parse_action(struct yaml_ctx *c, struct fy_node *n, struct policy_pos
         if (emulate)
                 return parse_emulate(c, n, a);
         if (inject)
-                return parse_inject(c, n, a);
+                return inject_parse(c, n, a);
         return yaml_error(c, a->pos, "an action mapping needs \"emulate\" or \"inject\"");
 }
 

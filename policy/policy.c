@@ -127,16 +127,31 @@ static unsigned match_needs(const struct policy_match *m)
         }
 }
 
+/* inject requested opens the caller's path as the policy saw it: a relative
+ * one needs its base, read with the strings. */
+static unsigned action_needs(const struct policy_action *a)
+{
+        return a->kind == VERDICT_INJECT && a->params.inject.requested ? POLICY_NEEDS_STRINGS : 0;
+}
+
+static unsigned rule_needs(const struct policy_rule *rule)
+{
+        unsigned needs = action_needs(&rule->action);
+
+        for (size_t m = 0; m < rule->n_matches; m++)
+                needs |= match_needs(&rule->matches[m]);
+        return needs;
+}
+
 int policy_index(struct policy *p)
 {
         size_t total = 0;
 
         syscalls_free(p);
-        p->needs = 0;
+        p->needs = action_needs(&p->dflt);
         for (size_t r = 0; r < p->n_rules; r++) {
                 total += p->rules[r].n_syscalls;
-                for (size_t m = 0; m < p->rules[r].n_matches; m++)
-                        p->needs |= match_needs(&p->rules[r].matches[m]);
+                p->needs |= rule_needs(&p->rules[r]);
         }
         p->syscalls = calloc(total ? total : 1, sizeof(*p->syscalls));
         if (!p->syscalls)
@@ -152,8 +167,7 @@ int policy_index(struct policy *p)
                         /* A syscall named twice in one rule: the first slot is enough. */
                         if (s->n_rules > 0 && s->rules[s->n_rules - 1] == r)
                                 continue;
-                        for (size_t m = 0; m < p->rules[r].n_matches; m++)
-                                s->needs |= match_needs(&p->rules[r].matches[m]);
+                        s->needs |= rule_needs(&p->rules[r]);
                         s->rules[s->n_rules] = (uint32_t) r;
                         s->slots[s->n_rules] = (uint8_t) k;
                         s->n_rules++;

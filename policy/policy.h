@@ -76,7 +76,7 @@ struct policy_syscall {
 
 /* What evaluation needs beyond the syscall args; see policy_needs_*(). */
 enum {
-        POLICY_NEEDS_STRINGS = 1 << 0, /* some match reads a decoded string arg */
+        POLICY_NEEDS_STRINGS = 1 << 0, /* some match, or an inject requested, reads a decoded string arg */
         POLICY_NEEDS_CALLER = 1 << 1,  /* some match reads the caller's uid, caps or userns */
 };
 

@@ -370,6 +370,9 @@ static int expect_arg(struct yaml_ctx *c, const char *verb, const char *arg, str
                 if (n < 0)
                         return yaml_error(c, pos, "unknown handler \"%s\" in expect", arg);
                 e->emulator = (enum emulator_id) n;
+        } else if (strcmp(arg, "requested") == 0) {
+                e->kind = VERDICT_INJECT;
+                e->inject_requested = true;
         } else {
                 e->kind = VERDICT_INJECT;
                 if (arg[0] != '/')
@@ -381,7 +384,7 @@ static int expect_arg(struct yaml_ctx *c, const char *verb, const char *arg, str
         return 0;
 }
 
-/* "continue", "errno NAME", "emulate HANDLER", "inject" or "inject PATH". */
+/* "continue", "errno NAME", "emulate HANDLER", "inject", "inject requested" or "inject PATH". */
 static int parse_expect(struct yaml_ctx *c, const struct yaml_field *f, struct policy_pos fb,
                         struct testsuite_expect *e)
 {
@@ -401,7 +404,8 @@ static int parse_expect(struct yaml_ctx *c, const struct yaml_field *f, struct p
         if (n == 2 && (strcmp(verb, "errno") == 0 || strcmp(verb, "emulate") == 0 || strcmp(verb, "inject") == 0))
                 return expect_arg(c, verb, arg, e->pos, e);
         return yaml_error(c, e->pos,
-                          "bad expect \"%s\": expected continue, errno NAME, emulate HANDLER or inject [PATH]", text);
+                          "bad expect \"%s\": expected continue, errno NAME, emulate HANDLER or inject [PATH|requested]",
+                          text);
 }
 
 /* rule: a rule's name, its 1-based number, or `default`. */
@@ -618,6 +622,8 @@ static bool verdict_holds(const struct testsuite_expect *e, const struct verdict
         case VERDICT_EMULATE:
                 return v->emulator == e->emulator;
         case VERDICT_INJECT:
+                if (e->inject_requested)
+                        return v->params && v->params->inject.requested;
                 return !e->inject_path ||
                        (v->params && v->params->inject.path && strcmp(v->params->inject.path, e->inject_path) == 0);
         default:
@@ -684,7 +690,9 @@ static void expected(const struct policy *p, const struct testsuite_expect *e, c
         const char *missing = rule_exists(p, e) ? "" : ": the policy has no such rule";
         char text[4200];
 
-        if (e->kind == VERDICT_INJECT)
+        if (e->kind == VERDICT_INJECT && e->inject_requested)
+                snprintf(text, sizeof(text), "inject requested");
+        else if (e->kind == VERDICT_INJECT)
                 snprintf(text, sizeof(text), "inject%s%s", e->inject_path ? " " : "", e->inject_path ? e->inject_path : "");
         else
                 verdict_format(&v, text, sizeof(text));

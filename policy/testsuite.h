@@ -29,7 +29,8 @@ struct testsuite_expect {
         enum verdict_kind kind;
         int error;                 /* ERRNO: positive errno */
         enum emulator_id emulator; /* EMULATE */
-        char *inject_path;         /* INJECT: NULL matches any inject */
+        char *inject_path;         /* INJECT: a fixed path; NULL matches any inject */
+        bool inject_requested;     /* INJECT: only inject requested matches */
         enum testsuite_rule_kind rule_kind;
         unsigned rule_number;
         char *rule_name;

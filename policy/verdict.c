@@ -57,7 +57,11 @@ const char *verdict_format(const struct verdict *v, char *buf, size_t size)
                 snprintf(buf, size, "emulate %s", emulator_to_string(v->emulator));
                 break;
         case VERDICT_INJECT:
-                snprintf(buf, size, "inject %s", v->params ? v->params->inject.path : "?");
+                if (v->params && v->params->inject.requested)
+                        snprintf(buf, size, "inject requested (%s)",
+                                 v->params->inject.root == INJECT_ROOT_CONTAINER ? "container" : "host");
+                else
+                        snprintf(buf, size, "inject %s", v->params && v->params->inject.path ? v->params->inject.path : "?");
                 break;
         default:
                 snprintf(buf, size, "%s", verdict_kind_to_string(v->kind));

@@ -77,11 +77,22 @@ struct bpf_params {
         int no_cgroup2;          /* errno when the container has no cgroup2 cgroup of its own */
 };
 
-/* inject: what the supervisor opens for the caller. */
+/* inject requested: where the caller's path is looked up. */
+enum inject_root {
+        INJECT_ROOT_HOST,      /* the path as the policy saw it, opened on the host */
+        INJECT_ROOT_CONTAINER, /* resolved inside the caller's root (symlinks and ".." stop there) */
+};
+
+/* inject: what the supervisor opens for the caller. Either a fixed host path
+ * (path set: open_flags and fd_flags apply) or, with |requested|, the path the
+ * caller asked for with its own flags less |forbid| (open and openat only). */
 struct inject_params {
-        char *path;      /* absolute host path */
+        char *path;      /* absolute host path; NULL when requested */
         int open_flags;  /* O_RDONLY, O_RDWR, ... (O_CLOEXEC implied for the supervisor) */
         int fd_flags;    /* O_CLOEXEC for the caller's fd, or 0 */
+        bool requested;  /* open what the caller asked for */
+        enum inject_root root; /* requested: where */
+        int forbid;      /* requested: O_* bits cleared from the caller's flags */
 };
 
 union handler_params {
@@ -105,5 +116,6 @@ const char *emulator_to_string(enum emulator_id e);
 /* EMULATOR_* for a handler name, or -EINVAL. */
 int emulator_from_string(const char *name);
 
-/* "continue", "errno EPERM", "emulate mknod", "inject /dev/net/tun". */
+/* "continue", "errno EPERM", "emulate mknod", "inject /dev/net/tun",
+ * "inject requested (host)". */
 const char *verdict_format(const struct verdict *v, char *buf, size_t size);

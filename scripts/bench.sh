@@ -2,7 +2,7 @@
 # The benchmarks, on a Debian 12 machine as root: installs the build packages that
 # are missing, builds a release tree (build-bench/, reused on later runs) and runs
 # bench-notify: microseconds per trapped syscall, seccompd against a bare
-# RECV/SEND loop; then bench-policy: nanoseconds per policy evaluation for the
+# RECV/SEND loop, and per brokered open (inject requested); then bench-policy: nanoseconds per policy evaluation for the
 # nested-containers policy; then bench-nshelper: microseconds per mount-namespace
 # operation through the namespace helper against a fork per call. Arguments go
 # to bench-notify, e.g.

@@ -3,7 +3,6 @@
  * is the test-only hold timer. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +95,11 @@ void dispatch_log_result(struct notification *n, const char *what, int error)
         log_at(n, LOG_LEVEL_DEBUG, what, error);
 }
 
+void dispatch_log_info(struct notification *n, const char *what, int error)
+{
+        log_at(n, LOG_LEVEL_INFO, what, error);
+}
+
 /* Answers and finishes n. |error| > 0 fails the call; |val| is its return value. */
 void dispatch_finish(struct notification *n, int error, int64_t val, size_t counter)
 {
@@ -182,14 +186,10 @@ static void hold(struct notification *n, unsigned ms)
 }
 
 /* What the policy needs beyond the args: the caller's ids and capabilities, and
- * the base directory of relative paths. Read only when the policy uses them. */
-struct context {
-        struct policy_caller caller;
-        char cwd[PATH_MAX];
-};
-
+ * the base directory of relative paths (kept in n: inject requested opens the
+ * path the policy saw). Read only when the policy uses them. */
 static int read_context(struct notification *n, const struct policy *p, struct policy_call *call,
-                        struct context *ctx)
+                        struct policy_caller *caller_buf)
 {
         struct target t = TARGET_NULL;
         bool caller = p->needs & POLICY_NEEDS_CALLER;
@@ -200,14 +200,15 @@ static int read_context(struct notification *n, const struct policy *p, struct p
                 return 0;
         r = target_open(&t, n->listener->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
         if (r >= 0 && caller) {
-                r = target_read_caller(&t, &ctx->caller);
+                r = target_read_caller(&t, caller_buf);
                 if (r >= 0)
-                        call->caller = &ctx->caller;
+                        call->caller = caller_buf;
         }
         if (r >= 0 && cwd) {
                 /* A cwd outside the caller's root has no name there: globs see the path as given. */
-                if (target_dir_path(&t, request_path_dirfd(&n->req), ctx->cwd, sizeof(ctx->cwd)) >= 0)
-                        call->cwd = ctx->cwd;
+                n->cwd_error = target_dir_path(&t, request_path_dirfd(&n->req), n->cwd, sizeof(n->cwd));
+                if (n->cwd_error >= 0)
+                        call->cwd = n->cwd;
         }
         target_close(&t);
         return r;
@@ -217,7 +218,7 @@ static int read_context(struct notification *n, const struct policy *p, struct p
 static int evaluate(struct notification *n)
 {
         const struct policy *p = n->listener->container->policy;
-        struct context ctx;
+        struct policy_caller caller;
         struct policy_call call = {
                 .syscall = n->req.name,
         };
@@ -225,7 +226,7 @@ static int evaluate(struct notification *n)
 
         memcpy(call.args, n->req.notif.data.args, sizeof(call.args));
         memcpy(call.strs, n->req.strs, sizeof(call.strs));
-        r = read_context(n, p, &call, &ctx);
+        r = read_context(n, p, &call, &caller);
         if (r < 0)
                 return r;
         policy_evaluate(p, &call, &n->verdict);

@@ -3,6 +3,7 @@
  * list, which `seccompctl pending` shows. */
 #pragma once
 
+#include <limits.h>
 #include <linux/seccomp.h>
 #include <stdint.h>
 #include <uv.h>
@@ -37,6 +38,9 @@ struct notification {
         bool timer_init;                /* timer set up: freed through its close callback */
         struct list_node helper_node;   /* in helper_link.waiting while the helper works on it */
         int timeout_error;              /* errno when the helper does not answer in time */
+        char cwd[PATH_MAX];             /* the base of relative path args as the policy saw it
+                                         * (the caller's cwd or dirfd, inside its root); "" unknown */
+        int cwd_error;                  /* why it is unknown (-errno), when it was looked up */
 };
 
 /* uv_poll callback target for a listener fd: handles hang-up and one notification. */
@@ -59,6 +63,10 @@ void dispatch_log(struct notification *n, const char *what, int error);
 /* The same at debug level: an errno the emulated call returns as the kernel
  * would (EEXIST, ENOENT...) is an answer, not a fault. */
 void dispatch_log_result(struct notification *n, const char *what, int error);
+
+/* The same at info level, error or not: what seccompd handed the caller (an
+ * injected fd, or the errno its open gave) is worth a line per call. */
+void dispatch_log_info(struct notification *n, const char *what, int error);
 
 /* (Re)arms n's one-shot timer. 0 or a libuv error. */
 int dispatch_timer(struct notification *n, uv_timer_cb cb, uint64_t ms);

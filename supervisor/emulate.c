@@ -2,11 +2,15 @@
  * step 3 and answer at once; mount goes through the namespace helper. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "common/log.h"
 #include "common/macro.h"
 #include "emulators/bpf.h"
+#include "emulators/inject.h"
 #include "emulators/mknod.h"
 #include "emulators/mount.h"
 #include "emulators/mount_fuse.h"
@@ -14,6 +18,8 @@
 #include "emulators/sysinfo.h"
 #include "emulators/target.h"
 #include "emulators/xattr.h"
+#include "policy/policy.h"
+#include "policy/schema.h"
 #include "supervisor/daemon.h"
 #include "supervisor/emulate.h"
 #include "supervisor/fuse_run.h"
@@ -137,25 +143,29 @@ static const emulator_fn emulators[_EMULATOR_MAX] = {
         [EMULATOR_BPF] = run_bpf,
 };
 
-/* The call's result is |fd| (ours, closed here), installed in the caller by ADDFD
- * with SEND: one step, so the caller never holds an fd for a call that failed. */
-static void answer_fd(struct notification *n, int fd, uint32_t fd_flags, size_t counter)
+/* ADDFD with SEND answers the call with the new fd number in one step, so the
+ * caller never holds an fd for a call that failed; |fd| stays ours (the caller
+ * of this closes it, whatever happens). */
+static void answer_fd(struct notification *n, int fd, uint32_t fd_flags, const char *what, size_t counter)
 {
+        char line[2 * PATH_MAX + 160];
         int r;
 
         n->stage = NOTIF_STAGE_ANSWERING;
         r = notify_addfd(n->listener->fd, n->req.notif.id, fd, fd_flags, SECCOMP_ADDFD_FLAG_SEND);
-        safe_close(fd);
         if (r == -ENOENT) {
                 dispatch_drop(n);
                 return;
         }
         if (r < 0) {
                 /* EMFILE and the like: the caller's table is full; tell it so. */
-                dispatch_log(n, "ADDFD failed", r);
+                snprintf(line, sizeof(line), "%s: ADDFD failed", what);
+                dispatch_log(n, line, r);
                 dispatch_finish(n, -r, 0, COUNTER(emulate_failed));
                 return;
         }
+        snprintf(line, sizeof(line), "%s: fd %d", what, r);
+        dispatch_log_info(n, line, 0);
         dispatch_answered(n, counter);
 }
 
@@ -200,49 +210,117 @@ void emulate_notification(struct notification *n)
                 dispatch_finish(n, -r, 0, COUNTER(emulate_failed));
                 return;
         }
-        dispatch_log(n, "emulated", 0);
         if (fd >= 0) {
-                answer_fd(n, fd, O_CLOEXEC, COUNTER(emulated));
+                answer_fd(n, fd, O_CLOEXEC, "bpf: program loaded", COUNTER(emulated));
+                safe_close(fd);
                 return;
         }
+        dispatch_log(n, "emulated", 0);
         dispatch_finish(n, 0, 0, COUNTER(emulated));
 }
 
-/* inject: open the policy's host file and make it the call's result in the caller
- * (ADDFD with SEND answers the call with the new fd number in one step). */
-void inject_notification(struct notification *n)
-{
-        const struct inject_params *ip = n->verdict.params ? &n->verdict.params->inject : NULL;
-        _cleanup_close_ int fd = -EBADF;
-        int r;
 
-        n->stage = NOTIF_STAGE_EMULATING;
-        if (!ip || !ip->path) {
-                dispatch_log(n, "inject without a path", -EINVAL);
+static void inject_fixed(struct notification *n, const struct inject_params *ip)
+{
+        _cleanup_close_ int fd = inject_open_fixed(ip);
+        char what[PATH_MAX + 32];
+
+        snprintf(what, sizeof(what), "inject %s", ip->path);
+        if (fd < 0) {
+                dispatch_log(n, "inject: cannot open the file", fd);
+                dispatch_finish(n, -fd, 0, COUNTER(emulate_failed));
+                return;
+        }
+        answer_fd(n, fd, (uint32_t) ip->fd_flags, what, COUNTER(injected));
+}
+
+/* The path as the policy matched it: absolute, normalised against the same
+ * base (policy_normalize_path with the cwd read for the policy), so the file
+ * opened is the one the globs allowed. |buf| holds 2 * PATH_MAX. */
+static int requested_path(const struct notification *n, const char *path, char *buf, size_t size,
+                          const char **ret)
+{
+        const char *p;
+
+        if (!path)
+                return -EFAULT;
+        if (!path[0])
+                return -ENOENT;
+        p = policy_normalize_path(n->cwd[0] ? n->cwd : NULL, path, buf, size);
+        if (p != buf)
+                /* Too long to normalise, or a relative path without a base inside the root. */
+                return path[0] == '/' ? -ENAMETOOLONG : n->cwd_error < 0 ? n->cwd_error : -ENOENT;
+        *ret = p;
+        return 0;
+}
+
+/* open(path, flags) or openat(dirfd, path, flags): the schema knows where. */
+static int requested_args(const struct notification *n, const char **ret_path, int *ret_flags)
+{
+        const struct arg_schema *path = schema_arg(n->req.schema, "path");
+        const struct arg_schema *flags = schema_arg(n->req.schema, "flags");
+
+        /* The parser allows inject requested on open and openat only. */
+        if (!n->req.name || (strcmp(n->req.name, "open") != 0 && strcmp(n->req.name, "openat") != 0) || !path ||
+            !flags)
+                return -EINVAL;
+        *ret_path = n->req.strs[path->index];
+        *ret_flags = (int) (uint32_t) n->req.notif.data.args[flags->index];
+        return 0;
+}
+
+/* inject requested: the caller's path with its flags, on the host or in its root. */
+static void inject_requested(struct notification *n, const struct inject_params *ip)
+{
+        const char *root = ip->root == INJECT_ROOT_CONTAINER ? "container" : "host";
+        char buf[2 * PATH_MAX], what[2 * PATH_MAX + 96];
+        struct target t = TARGET_NULL;
+        _cleanup_close_ int fd = -EBADF;
+        const char *raw = NULL, *path = NULL;
+        int flags = 0, r;
+
+        r = requested_args(n, &raw, &flags);
+        if (r < 0) {
+                dispatch_log(n, "inject requested on a call that is not open or openat", r);
                 dispatch_finish(n, EPERM, 0, COUNTER(emulate_failed));
                 return;
         }
-        /* O_NONBLOCK so a FIFO without writer cannot stall the loop; cleared after. */
-        fd = open(ip->path, ip->open_flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd >= 0 && !(ip->open_flags & O_NONBLOCK) && fcntl(fd, F_SETFL, ip->open_flags & ~O_NONBLOCK) < 0)
-                fd = safe_close(fd);
-        if (fd < 0) {
-                r = -errno;
-                dispatch_log(n, "inject: cannot open the file", r);
-                dispatch_finish(n, -r, 0, COUNTER(emulate_failed));
-                return;
+        r = requested_path(n, raw, buf, sizeof(buf), &path);
+        if (r >= 0 && ip->root == INJECT_ROOT_CONTAINER) {
+                r = target_open(&t, n->listener->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
+                if (r == -ENOENT || r == -ESRCH) {
+                        dispatch_drop(n);
+                        return;
+                }
         }
-        n->stage = NOTIF_STAGE_ANSWERING;
-        r = notify_addfd(n->listener->fd, n->req.notif.id, fd, (uint32_t) ip->fd_flags, SECCOMP_ADDFD_FLAG_SEND);
-        if (r == -ENOENT) {
-                dispatch_drop(n);
-                return;
+        if (r >= 0) {
+                fd = inject_open_requested(ip, path, flags, &t);
+                r = fd;
         }
+        target_close(&t);
+        snprintf(what, sizeof(what), "inject requested (%s) %s flags 0x%x opened 0x%x", root,
+                 path ? path : raw ? raw : "(null)", (unsigned) flags, (unsigned) inject_open_flags(flags, ip->forbid));
         if (r < 0) {
-                /* EMFILE and the like: the caller's table is full; tell it so. */
-                dispatch_log(n, "inject: ADDFD failed", r);
+                /* The open's errno is the call's result, as the kernel's would be. */
+                dispatch_log_info(n, what, r);
                 dispatch_finish(n, -r, 0, COUNTER(emulate_failed));
                 return;
         }
-        dispatch_answered(n, COUNTER(injected));
+        answer_fd(n, fd, inject_fd_flags(flags), what, COUNTER(injected));
+}
+
+/* inject: open a file for the caller and make it the call's result there. */
+void inject_notification(struct notification *n)
+{
+        const struct inject_params *ip = n->verdict.params ? &n->verdict.params->inject : NULL;
+
+        n->stage = NOTIF_STAGE_EMULATING;
+        if (ip && ip->requested)
+                inject_requested(n, ip);
+        else if (ip && ip->path)
+                inject_fixed(n, ip);
+        else {
+                dispatch_log(n, "inject without a path", -EINVAL);
+                dispatch_finish(n, EPERM, 0, COUNTER(emulate_failed));
+        }
 }

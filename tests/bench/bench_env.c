@@ -137,7 +137,7 @@ _Noreturn static void daemon_exec(const struct bench_env *e, const char *path, i
                 _exit(126);
         /* Its own process group: ^C reaches only us, and we stop the daemon in order. */
         (void) setpgid(0, 0);
-        execl(path, path, "--socket", e->sock, "--control", e->ctl, (char *) NULL);
+        execl(path, path, "--socket", e->sock, "--control", e->ctl, "--policy-dir", e->policies, (char *) NULL);
         fprintf(stderr, "bench: exec %s: %s\n", path, strerror(errno));
         _exit(127);
 }
@@ -300,8 +300,28 @@ int bench_env_init(struct bench_env *e)
                 return r;
         if (bench_env_path(e, "seccompd.sock", e->sock, sizeof(e->sock)) < 0 ||
             bench_env_path(e, "control.sock", e->ctl, sizeof(e->ctl)) < 0 ||
-            bench_env_path(e, "seccompd.log", e->log, sizeof(e->log)) < 0)
+            bench_env_path(e, "seccompd.log", e->log, sizeof(e->log)) < 0 ||
+            bench_env_path(e, "policies", e->policies, sizeof(e->policies)) < 0)
                 return -ENAMETOOLONG;
+        /* Its own policy dir: "policy=default" is then the built-in default,
+         * whatever the machine has installed. */
+        return mkdir(e->policies, 0755) < 0 ? -errno : 0;
+}
+
+int bench_env_write(const struct bench_env *e, const char *name, const char *text)
+{
+        _cleanup_close_ int fd = -EBADF;
+        char path[256];
+        size_t len = strlen(text);
+        int r = bench_env_path(e, name, path, sizeof(path));
+
+        if (r < 0)
+                return r;
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return -errno;
+        if (write(fd, text, len) != (ssize_t) len)
+                return -EIO;
         return 0;
 }
 

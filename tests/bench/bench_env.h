@@ -16,6 +16,7 @@ struct bench_env {
         char sock[96];       /* seccompd's OCI listenerPath socket */
         char ctl[96];        /* its control socket */
         char log[96];        /* its stdout and stderr */
+        char policies[96];   /* its --policy-dir, empty unless a benchmark writes there */
         pid_t daemon;        /* 0 when not running */
         sigset_t stop;       /* SIGINT, SIGTERM, SIGHUP: kept blocked */
         sigset_t child_mask; /* the mask we started with, restored in children */
@@ -32,6 +33,9 @@ void bench_env_done(struct bench_env *e);
 
 /* |dir|/|name| into |buf|; -ENAMETOOLONG if it does not fit. */
 int bench_env_path(const struct bench_env *e, const char *name, char *buf, size_t size);
+
+/* Writes |text| to the file |dir|/|name| (made or truncated, mode 0644). 0 or -errno. */
+int bench_env_write(const struct bench_env *e, const char *name, const char *text);
 
 /* CLOCK_MONOTONIC in nanoseconds, and that plus |ms|. */
 uint64_t bench_env_now_ns(void);

@@ -1,6 +1,9 @@
 /* bench-notify: microseconds per trapped syscall, seccompd against the kernel's
  * floor. A child traps mknodat (SECCOMP_RET_USER_NOTIF) and times N calls answered
- * EPERM, either by a bare RECV/SEND loop here ("raw") or by a real seccompd. */
+ * EPERM, either by a bare RECV/SEND loop here ("raw") or by a real seccompd; and
+ * ("inject") traps openat and times N brokered opens of one file (inject
+ * requested: seccompd opens it and installs the fd with ADDFD), each fd closed
+ * by the caller. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -35,12 +38,15 @@
 #define TICK_MS 100 /* the raw server's SIGALRM period: how often it looks up from RECV */
 #define EXIT_SKIP 77
 
-enum mode { MODE_RAW, MODE_SECCOMPD, _MODE_MAX };
+enum mode { MODE_RAW, MODE_SECCOMPD, MODE_INJECT, _MODE_MAX };
 
 static const char *const mode_names[_MODE_MAX] = {
         [MODE_RAW] = "raw",
         [MODE_SECCOMPD] = "seccompd",
+        [MODE_INJECT] = "inject",
 };
+
+#define BROKERED_TEXT "brokered by seccompd\n"
 
 struct options {
         unsigned rounds;
@@ -50,7 +56,8 @@ struct options {
 
 struct bench {
         struct bench_env env;
-        char node[128]; /* the path every trapped call names; never made */
+        char node[128];     /* the path every trapped mknodat names; never made */
+        char brokered[128]; /* the file every trapped openat opens, through seccompd */
 };
 
 #define BENCH_NULL { .env = BENCH_ENV_NULL }
@@ -65,15 +72,16 @@ struct child {
 
 /* -------------------------------------------------------- the trapped child */
 
-/* Loads a filter trapping mknodat only; returns the listener fd or -errno. */
-static int install_filter(void)
+/* Loads a filter trapping only mknodat (openat for inject); returns the
+ * listener fd or -errno. */
+static int install_filter(enum mode mode)
 {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
         int r, fd;
 
         if (!ctx)
                 return -ENOMEM;
-        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mknodat), 0);
+        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, mode == MODE_INJECT ? SCMP_SYS(openat) : SCMP_SYS(mknodat), 0);
         if (r == 0)
                 r = seccomp_load(ctx);
         fd = r == 0 ? seccomp_notify_fd(ctx) : -EBADF;
@@ -109,29 +117,60 @@ static int call_expect_eperm(const char *who, const char *path, unsigned long i)
         return -EPROTO;
 }
 
-/* Warms up, then times |n| calls; every one must fail with EPERM. */
-static int timed_calls(const char *who, const char *path, unsigned long n, uint64_t *ret_ns)
+/* A brokered open: an fd for the file (checked by size on the first call), closed at once. */
+static int call_expect_fd(const char *path, unsigned long i)
+{
+        int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        const char *name;
+
+        if (fd < 0) {
+                name = strerrorname_np(errno);
+                fprintf(stderr, "bench-notify: inject: call %lu failed with %s instead of returning an fd\n", i,
+                        name ? name : strerror(errno));
+                return -EPROTO;
+        }
+        if (i == 0 && (fstat(fd, &st) < 0 || st.st_size != (off_t) strlen(BROKERED_TEXT))) {
+                fprintf(stderr, "bench-notify: inject: the fd is not the brokered file\n");
+                close(fd);
+                return -EPROTO;
+        }
+        close(fd);
+        return 0;
+}
+
+static int one_call(const struct bench *b, enum mode mode, unsigned long i)
+{
+        if (mode == MODE_INJECT)
+                return call_expect_fd(b->brokered, i);
+        return call_expect_eperm(mode_names[mode], b->node, i);
+}
+
+/* Warms up, then times |n| calls; every one must fail with EPERM (or, for
+ * inject, return an fd). */
+static int timed_calls(const struct bench *b, enum mode mode, unsigned long n, uint64_t *ret_ns)
 {
         uint64_t start;
 
         for (unsigned long i = 0; i < WARMUP_CALLS; i++)
-                if (call_expect_eperm(who, path, i) < 0)
+                if (one_call(b, mode, i) < 0)
                         return -EPROTO;
         start = bench_env_now_ns();
         for (unsigned long i = 0; i < n; i++)
-                if (call_expect_eperm(who, path, WARMUP_CALLS + i) < 0)
+                if (one_call(b, mode, WARMUP_CALLS + i) < 0)
                         return -EPROTO;
         *ret_ns = bench_env_now_ns() - start;
         return 0;
 }
 
 /* Hands the listener to seccompd as runc does and waits for "ok <id>". */
-static int register_listener(const struct bench *b, const char *id, int listener, int sock)
+static int register_listener(const struct bench *b, enum mode mode, const char *id, int listener, int sock)
 {
         char msg[4096], ack[512];
         int r, len;
 
-        len = oci_state_format(msg, sizeof(msg), getpid(), id, "policy=default", b->env.dir, false);
+        len = oci_state_format(msg, sizeof(msg), getpid(), id,
+                               mode == MODE_INJECT ? "policy=bench-inject" : "policy=default", b->env.dir, false);
         if (len < 0)
                 return len;
         r = oci_send(sock, msg, (size_t) len, listener, 1);
@@ -152,18 +191,18 @@ static int hand_over(const struct bench *b, enum mode mode, const char *id, int 
 {
         _cleanup_close_ int daemon_sock = -EBADF, listener = -EBADF;
 
-        if (mode == MODE_SECCOMPD) {
+        if (mode != MODE_RAW) {
                 /* Connect first: a refused connection is then reported before anything is trapped. */
                 daemon_sock = oci_connect(b->env.sock, false);
                 if (daemon_sock < 0)
                         return daemon_sock;
         }
-        listener = install_filter();
+        listener = install_filter(mode);
         if (listener < 0)
                 return listener;
         if (mode == MODE_RAW)
                 return oci_send(sock, "L", 1, listener, 1); /* one byte, the fd attached */
-        return register_listener(b, id, listener, daemon_sock);
+        return register_listener(b, mode, id, listener, daemon_sock);
 }
 
 _Noreturn static void child_run(const struct bench *b, enum mode mode, const char *id, unsigned long calls,
@@ -178,7 +217,7 @@ _Noreturn static void child_run(const struct bench *b, enum mode mode, const cha
                         strerror(-r));
                 _exit(3);
         }
-        if (timed_calls(mode_names[mode], b->node, calls, &ns) < 0)
+        if (timed_calls(b, mode, calls, &ns) < 0)
                 _exit(4);
         _exit(send(sock, &ns, sizeof(ns), MSG_NOSIGNAL) == (ssize_t) sizeof(ns) ? 0 : 5);
 }
@@ -360,7 +399,7 @@ static int run_round(struct bench *b, enum mode mode, unsigned round, unsigned l
         }
         if (r >= 0)
                 r = finish_child(b, &c, deadline, &ns);
-        if (r >= 0 && mode == MODE_SECCOMPD)
+        if (r >= 0 && mode != MODE_RAW)
                 r = bench_env_daemon_check(&b->env);
         if (r < 0) {
                 fprintf(stderr, "bench-notify: round %u (%s) failed: %s\n", round, mode_names[mode], why(r));
@@ -397,40 +436,56 @@ static void print_header(const struct options *o)
 
         if (uname(&u) < 0)
                 snprintf(u.release, sizeof(u.release), "?");
-        printf("bench-notify: %u rounds x %lu trapped mknodat calls (+%d warm-up), answered EPERM\n"
-               "  raw       a bare blocking RECV/SEND loop on the listener (the kernel's floor)\n"
-               "  seccompd  %s, policy \"default\", OCI listenerPath intake\n"
+        printf("bench-notify: %u rounds x %lu trapped calls per mode (+%d warm-up)\n"
+               "  raw       mknodat answered EPERM by a bare blocking RECV/SEND loop (the kernel's floor)\n"
+               "  seccompd  mknodat answered EPERM by %s, policy \"default\",\n"
+               "            OCI listenerPath intake\n"
+               "  inject    openat of one file brokered by that seccompd (inject requested, root: host):\n"
+               "            read the path, evaluate, open, ADDFD+SEND; the caller closes each fd\n"
                "  Linux %s, %ld CPUs online, nothing pinned; times are the trapped caller's\n\n"
-               "round  first      raw us/call  seccompd us/call  ratio\n",
+               "round  first      raw us/call  seccompd us/call  ratio  inject us/call  ratio\n",
                o->rounds, o->calls, WARMUP_CALLS, o->seccompd, u.release, sysconf(_SC_NPROCESSORS_ONLN));
 }
 
-static void print_summary(const double *raw, const double *sd, unsigned n)
+static void print_row(const char *label, const char *first, const double *us)
 {
-        double a = median(raw, n), b = median(sd, n);
-
-        printf("%-16s  %11.2f  %16.2f  %5.2f\n\n", "median", a, b, b / a);
-        printf("median raw %.1f us/call, seccompd %.1f us/call, ratio %.2f\n", a, b, b / a);
+        printf("%-5s  %-9s  %11.2f  %16.2f  %5.2f  %13.2f  %5.2f\n", label, first, us[MODE_RAW], us[MODE_SECCOMPD],
+               us[MODE_SECCOMPD] / us[MODE_RAW], us[MODE_INJECT], us[MODE_INJECT] / us[MODE_RAW]);
 }
 
-/* Both modes of one round, in alternating order; prints the row. */
-static int run_pair(struct bench *b, const struct options *o, unsigned round, double *ret_raw, double *ret_sd)
+static void print_summary(double us[][_MODE_MAX], unsigned n)
 {
-        enum mode first = round % 2 ? MODE_RAW : MODE_SECCOMPD;
-        enum mode second = first == MODE_RAW ? MODE_SECCOMPD : MODE_RAW;
-        double us[_MODE_MAX];
+        double v[MAX_ROUNDS], med[_MODE_MAX];
+
+        for (int m = 0; m < _MODE_MAX; m++) {
+                for (unsigned i = 0; i < n; i++)
+                        v[i] = us[i][m];
+                med[m] = median(v, n);
+        }
+        print_row("med.", "", med);
+        printf("\nmedian raw %.1f us/call, seccompd %.1f us/call, ratio %.2f\n", med[MODE_RAW], med[MODE_SECCOMPD],
+               med[MODE_SECCOMPD] / med[MODE_RAW]);
+        printf("median injected open %.1f us/call, ratio %.2f to raw\n", med[MODE_INJECT],
+               med[MODE_INJECT] / med[MODE_RAW]);
+}
+
+/* Every mode once, the first one rotating from round to round; prints the row. */
+static int run_modes(struct bench *b, const struct options *o, unsigned round, double *us)
+{
+        enum mode first = (enum mode) (round % _MODE_MAX);
+        char label[16];
         int r;
 
-        r = run_round(b, first, round, o->calls, &us[first]);
-        if (r >= 0)
-                r = run_round(b, second, round, o->calls, &us[second]);
-        if (r < 0)
-                return r;
-        printf("%5u  %-9s  %11.2f  %16.2f  %5.2f\n", round, mode_names[first], us[MODE_RAW], us[MODE_SECCOMPD],
-               us[MODE_SECCOMPD] / us[MODE_RAW]);
+        for (int k = 0; k < _MODE_MAX; k++) {
+                enum mode m = (enum mode) ((first + k) % _MODE_MAX);
+
+                r = run_round(b, m, round, o->calls, &us[m]);
+                if (r < 0)
+                        return r;
+        }
+        snprintf(label, sizeof(label), "%u", round);
+        print_row(label, mode_names[first], us);
         fflush(stdout);
-        *ret_raw = us[MODE_RAW];
-        *ret_sd = us[MODE_SECCOMPD];
         return 0;
 }
 
@@ -439,9 +494,10 @@ static int run_pair(struct bench *b, const struct options *o, unsigned round, do
 static void help(void)
 {
         printf("Usage: bench-notify [OPTIONS]\n"
-               "Microseconds per trapped syscall: seccompd against a bare RECV/SEND loop.\n"
+               "Microseconds per trapped syscall: seccompd against a bare RECV/SEND loop, and\n"
+               "per brokered open (inject requested).\n"
                "Root only: starts its own seccompd on private sockets.\n\n"
-               "  --rounds N      rounds, each running both, in alternating order (default 7)\n"
+               "  --rounds N      rounds, each running every mode, the first rotating (default 7)\n"
                "  --calls N       timed calls per round and mode (default 20000)\n"
                "  --seccompd PATH the daemon (default $SECCOMPD, else %s)\n"
                "  -h, --help      show this help\n",
@@ -517,6 +573,24 @@ static void on_alarm(int sig)
         (void) sig;
 }
 
+/* The inject mode's policy: the brokered file's opens, and nothing else. */
+static int write_inject_policy(const struct bench *b)
+{
+        char text[1024];
+
+        if ((size_t) snprintf(text, sizeof(text),
+                              "name: bench-inject\n"
+                              "description: brokered opens for bench-notify\n"
+                              "default: continue\n"
+                              "rules:\n"
+                              "  - syscalls: [openat]\n"
+                              "    match: {path: [\"%s\"]}\n"
+                              "    action: {inject: requested, root: host}\n",
+                              b->brokered) >= sizeof(text))
+                return -ENAMETOOLONG;
+        return bench_env_write(&b->env, "policies/bench-inject.yaml", text);
+}
+
 static int bench_init(struct bench *b)
 {
         const struct sigaction alarm_action = { .sa_handler = on_alarm };
@@ -527,14 +601,21 @@ static int bench_init(struct bench *b)
         r = bench_env_init(&b->env);
         if (r < 0)
                 return r;
-        return bench_env_path(&b->env, "never-made", b->node, sizeof(b->node));
+        r = bench_env_path(&b->env, "never-made", b->node, sizeof(b->node));
+        if (r < 0)
+                return r;
+        r = bench_env_path(&b->env, "brokered", b->brokered, sizeof(b->brokered));
+        if (r < 0)
+                return r;
+        r = bench_env_write(&b->env, "brokered", BROKERED_TEXT);
+        return r < 0 ? r : write_inject_policy(b);
 }
 
 int main(int argc, char **argv)
 {
         _cleanup_(bench_done) struct bench b = BENCH_NULL;
         struct options o = { .rounds = 7, .calls = 20000, .seccompd = getenv("SECCOMPD") };
-        double raw[MAX_ROUNDS], sd[MAX_ROUNDS];
+        double us[MAX_ROUNDS][_MODE_MAX];
         int r;
 
         if (!o.seccompd || !o.seccompd[0])
@@ -555,8 +636,8 @@ int main(int argc, char **argv)
                 return 1;
         print_header(&o);
         for (unsigned i = 0; i < o.rounds; i++)
-                if (run_pair(&b, &o, i + 1, &raw[i], &sd[i]) < 0)
+                if (run_modes(&b, &o, i + 1, us[i]) < 0)
                         return 1;
-        print_summary(raw, sd, o.rounds);
+        print_summary(us, o.rounds);
         return bench_env_daemon_stop(&b.env) < 0 ? 1 : 0;
 }

@@ -16,6 +16,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "probe_util.h"
+
 #define LOG_SIZE (64 * 1024)
 #define MILLION 1000000u
 
@@ -54,22 +56,11 @@ static void usage(void)
         exit(2);
 }
 
-static const char *errname(int e)
-{
-        static char buf[32];
-        const char *name = strerrorname_np(e);
-
-        if (name)
-                return name;
-        snprintf(buf, sizeof(buf), "%d", e);
-        return buf;
-}
-
 /* Prints ok or errno=NAME for a raw syscall result, and exits 0: the op ran. */
 static void report(long r)
 {
         if (r < 0)
-                printf("errno=%s\n", errname(errno));
+                printf("errno=%s\n", errno_name(errno));
         else
                 puts("ok");
         fflush(stdout);
@@ -198,7 +189,7 @@ static void op_load(bool with_log)
         prog_deny(insns, 1, 3);
         fd = load(insns, DENY_LEN, with_log ? log : NULL, sizeof(log));
         if (fd < 0) {
-                printf("errno=%s\n", errname(-fd));
+                printf("errno=%s\n", errno_name(-fd));
         } else {
                 fl = fcntl(fd, F_GETFD);
                 printf("ok fd=%d cloexec=%d\n", fd, fl >= 0 && (fl & FD_CLOEXEC) ? 1 : 0);
@@ -247,7 +238,7 @@ static bool step(const char *name, int r, bool first)
 {
         printf("%s%s=", first ? "" : " ", name);
         if (r < 0)
-                printf("errno=%s", errname(-r));
+                printf("errno=%s", errno_name(-r));
         else
                 printf("ok");
         return r >= 0;
@@ -442,19 +433,19 @@ static void op_query(const char *dir, bool effective)
 
         cg = open_cgroup(dir);
         if (cg < 0) {
-                printf("open=errno=%s", errname(-cg));
+                printf("open=errno=%s", errno_name(-cg));
                 done();
         }
         n = query(cg, effective, ids, 64, &flags);
         if (n < 0) {
-                printf("errno=%s", errname(-n));
+                printf("errno=%s", errno_name(-n));
                 done();
         }
         /* The count alone: prog_cnt 0 and a NULL buffer. */
         n0 = query(cg, effective, NULL, 0, NULL);
         if (n0 != n) {
                 printf("count-mismatch count=%d count_only=%d%s%s", n, n0 < 0 ? -1 : n0,
-                       n0 < 0 ? " errno=" : "", n0 < 0 ? errname(-n0) : "");
+                       n0 < 0 ? " errno=" : "", n0 < 0 ? errno_name(-n0) : "");
                 done();
         }
         printf("ok count=%d flags=0x%x ids=", n, flags);

@@ -1,24 +1,30 @@
-/* sc-probe: makes one mknod- or setxattr-family call the way a container process would and
- * prints "ok" or "errno=NAME" (exit 0), or for sysinfo the figures it got; usage errors
- * exit 2. Linked statically so it runs inside a bare busybox rootfs. Raw syscalls: the
+/* sc-probe: makes one mknod-, setxattr- or open-family call the way a container process
+ * would and prints "ok" or "errno=NAME" (exit 0), or for sysinfo and open what it got;
+ * usage errors exit 2. Linked statically so it runs inside a bare busybox rootfs. Raw syscalls: the
  * syscall the test names is the syscall made, whatever libc prefers. */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/loop.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fsuid.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+
+#include "probe_util.h"
 
 static void usage(void)
 {
@@ -38,7 +44,15 @@ static void usage(void)
                 "  swap PATH1 PATH2 MS TYPE MAJ:MIN MODE mknod on a buffer holding PATH1 that another\n"
                 "                                        thread rewrites to PATH2 after MS ms\n"
                 "  sysinfo [null]                        sysinfo(2): prints totalram= freeram= (bytes)\n"
-                "                                        procs= uptime=, or errno=NAME (null: NULL buffer)\n");
+                "                                        procs= uptime=, or errno=NAME (null: NULL buffer)\n"
+                "  open PATH FLAGS [ACTION...]           openat(AT_FDCWD, PATH, FLAGS, 0600), FLAGS as\n"
+                "                                        O_RDWR|O_CLOEXEC...: prints \"ok fd=N cloexec=0|1\"\n"
+                "                                        and per ACTION read=TEXT, wrote=N or\n"
+                "                                        loopfree=N (or ACTION=errno=NAME); ACTIONs:\n"
+                "                                        read, write:TEXT, loopfree (LOOP_CTL_GET_FREE)\n"
+                "  openkill N PATH US                    N times: fork a child that opens PATH\n"
+                "                                        O_RDONLY, SIGKILL it US us later; prints\n"
+                "                                        killed=K exited=E\n");
         exit(2);
 }
 
@@ -239,6 +253,113 @@ static void print_sysinfo(bool null)
         exit(0);
 }
 
+static int parse_open_flags(const char *s)
+{
+        static const struct {
+                const char *name;
+                int value;
+        } names[] = {
+                { "O_RDONLY", O_RDONLY }, { "O_WRONLY", O_WRONLY },   { "O_RDWR", O_RDWR },
+                { "O_CREAT", O_CREAT },   { "O_EXCL", O_EXCL },       { "O_TRUNC", O_TRUNC },
+                { "O_APPEND", O_APPEND }, { "O_CLOEXEC", O_CLOEXEC }, { "O_NOFOLLOW", O_NOFOLLOW },
+                { "O_PATH", O_PATH },     { "O_DIRECTORY", O_DIRECTORY }, { "O_NONBLOCK", O_NONBLOCK },
+        };
+        int flags = 0;
+
+        while (*s) {
+                size_t n = strcspn(s, "|"), i;
+
+                for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                        if (strlen(names[i].name) == n && strncmp(names[i].name, s, n) == 0)
+                                break;
+                if (i == sizeof(names) / sizeof(names[0]))
+                        usage();
+                flags |= names[i].value;
+                s += n + (s[n] == '|');
+        }
+        return flags;
+}
+
+/* One ACTION on the opened fd, printed as " read=..." and so on. */
+static void fd_action(int fd, const char *a)
+{
+        char buf[256];
+        ssize_t n;
+        long r;
+
+        if (strcmp(a, "read") == 0) {
+                n = read(fd, buf, sizeof(buf) - 1);
+                if (n < 0) {
+                        printf(" read=errno=%s", errno_name(errno));
+                } else {
+                        /* The first line: one line of output per call. */
+                        buf[n] = '\0';
+                        buf[strcspn(buf, "\n")] = '\0';
+                        printf(" read=%s", buf);
+                }
+        } else if (strncmp(a, "write:", 6) == 0) {
+                n = write(fd, a + 6, strlen(a + 6));
+                if (n < 0)
+                        printf(" wrote=errno=%s", errno_name(errno));
+                else
+                        printf(" wrote=%zd", n);
+        } else if (strcmp(a, "loopfree") == 0) {
+                r = ioctl(fd, LOOP_CTL_GET_FREE);
+                if (r < 0)
+                        printf(" loopfree=errno=%s", errno_name(errno));
+                else
+                        printf(" loopfree=%ld", r);
+        } else
+                usage();
+}
+
+static void open_file(int argc, char **argv)
+{
+        int fd, fl;
+
+        fd = (int) syscall(SYS_openat, AT_FDCWD, argv[1], parse_open_flags(argv[2]), 0600);
+        if (fd < 0)
+                report(-1);
+        fl = fcntl(fd, F_GETFD);
+        printf("ok fd=%d cloexec=%d", fd, fl >= 0 && (fl & FD_CLOEXEC) ? 1 : 0);
+        for (int i = 3; i < argc; i++)
+                fd_action(fd, argv[i]);
+        putchar('\n');
+        fflush(stdout);
+        exit(0);
+}
+
+/* Children that die (SIGKILL) while seccompd holds their trapped open. */
+static void open_kill(unsigned long n, const char *path, unsigned long us)
+{
+        unsigned long killed = 0, exited = 0;
+
+        for (unsigned long i = 0; i < n; i++) {
+                int status;
+                pid_t pid = fork();
+
+                if (pid < 0) {
+                        perror("sc-probe: fork");
+                        exit(2);
+                }
+                if (pid == 0)
+                        _exit(syscall(SYS_openat, AT_FDCWD, path, O_RDONLY) < 0 ? 1 : 0);
+                usleep((useconds_t) us);
+                kill(pid, SIGKILL);
+                if (waitpid(pid, &status, 0) != pid) {
+                        perror("sc-probe: waitpid");
+                        exit(2);
+                }
+                if (WIFSIGNALED(status))
+                        killed++;
+                else
+                        exited++;
+        }
+        printf("killed=%lu exited=%lu\n", killed, exited);
+        fflush(stdout);
+        exit(0);
+}
+
 int main(int argc, char **argv)
 {
         int i = 1, uid = -1, gid = -1;
@@ -305,5 +426,9 @@ int main(int argc, char **argv)
                 set_xattr(argc, argv);
         if (strcmp(argv[0], "sysinfo") == 0 && (argc == 1 || (argc == 2 && strcmp(argv[1], "null") == 0)))
                 print_sysinfo(argc == 2);
+        if (strcmp(argv[0], "open") == 0 && argc >= 3)
+                open_file(argc, argv);
+        if (strcmp(argv[0], "openkill") == 0 && argc == 4)
+                open_kill(parse_num(argv[1], 10), argv[2], parse_num(argv[3], 10));
         usage();
 }

@@ -480,7 +480,8 @@ TEST(continue_default_traps_only_what_rules_refuse)
 
 TEST(example_policies_are_safe_on_random_calls)
 {
-        static const char *const files[] = { "nested-containers.yaml", "deny-all.yaml", "default.yaml" };
+        static const char *const files[] = { "nested-containers.yaml", "deny-all.yaml", "default.yaml",
+                                             "device-broker.yaml" };
 
         for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
                 _cleanup_free_ char *path = NULL, *text = NULL;

@@ -1,5 +1,6 @@
-/* Policy files: the emulate handlers' params (mount, setxattr, sysinfo, bpf): the
- * model they build and every error with its file:line:col. */
+/* Policy files: the emulate handlers' params (mount, setxattr, sysinfo, bpf)
+ * and inject requested's: the model they build and every error with its
+ * file:line:col. */
 #include "tests/unit/harness.h"
 #include "tests/unit/policy_parse_util.h"
 
@@ -227,4 +228,75 @@ TEST(emulate_bpf_param_errors)
         expect_error(BPF_RULE("max_insn: 5"), 1, 6, 28, "unknown param \"max_insn\" in emulate bpf");
         expect_error(HEAD "  - syscalls: [mknod]\n    action: emulate bpf\n", 1, 6, 13,
                      "handler bpf cannot emulate mknod");
+}
+
+TEST(inject_requested_builds_the_model)
+{
+        struct policy *p = parse_ok(HEAD "  - name: broker-loop-control\n"
+                                         "    syscalls: [open, openat]\n"
+                                         "    match: {path: \"/dev/loop-control\"}\n"
+                                         "    action: {inject: requested, root: host, forbid: [O_TRUNC, O_APPEND]}\n"
+                                         "  - syscalls: openat\n"
+                                         "    action: {inject: requested, root: container, forbid: O_TRUNC|O_WRONLY}\n"
+                                         "  - syscalls: open\n"
+                                         "    action: {inject: requested}\n");
+        const struct inject_params *ip = &p->rules[0].action.params.inject;
+        struct verdict v = { .kind = VERDICT_INJECT, .params = &p->rules[0].action.params };
+        char buf[64];
+
+        EXPECT_EQ(p->rules[0].action.kind, VERDICT_INJECT);
+        EXPECT_TRUE(ip->requested);
+        EXPECT_TRUE(ip->path == NULL);
+        EXPECT_EQ(ip->root, INJECT_ROOT_HOST);
+        EXPECT_EQ(ip->forbid, O_TRUNC | O_APPEND);
+        EXPECT_STREQ(verdict_format(&v, buf, sizeof(buf)), "inject requested (host)");
+        ip = &p->rules[1].action.params.inject;
+        EXPECT_EQ(ip->root, INJECT_ROOT_CONTAINER);
+        EXPECT_EQ(ip->forbid, O_TRUNC | O_WRONLY);
+        v.params = &p->rules[1].action.params;
+        EXPECT_STREQ(verdict_format(&v, buf, sizeof(buf)), "inject requested (container)");
+        ip = &p->rules[2].action.params.inject;
+        EXPECT_TRUE(ip->requested);
+        EXPECT_EQ(ip->root, INJECT_ROOT_HOST);
+        EXPECT_EQ(ip->forbid, 0);
+        /* A relative path is opened as the policy saw it: its base is read even
+         * for a rule without a path match. */
+        EXPECT_TRUE(policy_syscall_needs(p, "open") & POLICY_NEEDS_STRINGS);
+        policy_free(p);
+
+        p = parse_ok("name: t\ndescription: d\ndefault: {inject: requested}\nrules:\n"
+                     "  - syscalls: openat\n    match:\n      flags: {all: O_PATH}\n    action: errno EPERM\n");
+        EXPECT_TRUE(p->needs & POLICY_NEEDS_STRINGS);
+        EXPECT_TRUE(p->dflt.params.inject.requested);
+        policy_free(p);
+}
+
+TEST(inject_requested_param_errors)
+{
+        expect_error(HEAD "  - syscalls: [openat2]\n    action: {inject: requested}\n", 1, 6, 14,
+                     "inject requested needs open or openat (openat2's flags are in a struct seccompd does not read)");
+        expect_error(HEAD "  - syscalls: [openat, socket]\n    action: {inject: requested}\n", 1, 6, 14,
+                     "inject requested needs open or openat, not socket");
+        expect_error(HEAD "  - syscalls: [mknodat]\n    action: {inject: requested}\n", 1, 6, 14,
+                     "inject requested needs open or openat, not mknodat");
+        expect_error("name: t\ndescription: d\ndefault: {inject: requested}\nrules:\n  - syscalls: [mount]\n"
+                     "    action: continue\n",
+                     1, 3, 11, "default: inject requested needs open or openat, not mount");
+        /* The caller's flags and O_CLOEXEC are used; a fixed path takes neither root nor forbid. */
+        expect_error(HEAD "  - syscalls: openat\n    action: {inject: requested, flags: O_RDWR}\n", 1, 6, 33,
+                     "\"flags\" cannot be set with inject requested");
+        expect_error(HEAD "  - syscalls: openat\n    action: {inject: requested, cloexec: true}\n", 1, 6, 33,
+                     "\"cloexec\" cannot be set with inject requested");
+        expect_error(HEAD "  - syscalls: openat\n    action: {inject: /dev/null, root: host}\n", 1, 6, 33,
+                     "\"root\" is for inject requested");
+        expect_error(HEAD "  - syscalls: openat\n    action: {inject: /dev/null, forbid: O_TRUNC}\n", 1, 6, 33,
+                     "\"forbid\" is for inject requested");
+        expect_error(HEAD "  - syscalls: openat\n    action: {inject: requested, root: jail}\n", 1, 6, 39,
+                     "bad root \"jail\": expected host or container");
+        expect_error(HEAD "  - syscalls: openat\n    action: {inject: requested, forbid: [O_TRUNC, O_NOPE]}\n", 1, 6,
+                     51, "unknown symbol \"O_NOPE\" for \"forbid\"");
+        expect_error(HEAD "  - syscalls: openat\n    action: {inject: requested, forbid: O_TRUNC|O_CLOEXEC}\n", 1, 6,
+                     41, "\"forbid\" cannot hold O_CLOEXEC");
+        expect_error(HEAD "  - syscalls: openat\n    action: {inject: requested, root: [host]}\n", 1, 6, 40,
+                     "\"root\" must be a scalar");
 }

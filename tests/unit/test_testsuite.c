@@ -307,7 +307,7 @@ TEST(expect_forms)
                 { "continue", VERDICT_CONTINUE, 0 },   { "errno EPERM", VERDICT_ERRNO, EPERM },
                 { "errno   ENOSYS", VERDICT_ERRNO, ENOSYS }, { "errno EWOULDBLOCK", VERDICT_ERRNO, EAGAIN },
                 { "emulate mknod", VERDICT_EMULATE, 0 }, { "inject", VERDICT_INJECT, 0 },
-                { "inject /dev/net/tun", VERDICT_INJECT, 0 },
+                { "inject /dev/net/tun", VERDICT_INJECT, 0 }, { "inject requested", VERDICT_INJECT, 0 },
         };
 
         for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
@@ -323,6 +323,7 @@ TEST(expect_forms)
                         EXPECT_STREQ(t->cases[0].expect.inject_path, "/dev/net/tun");
                 else
                         EXPECT_TRUE(t->cases[0].expect.inject_path == NULL);
+                EXPECT_EQ(t->cases[0].expect.inject_requested, i == 7);
                 testsuite_free(t);
         }
 }
@@ -537,6 +538,35 @@ TEST(run_inject_with_and_without_path)
                             text, sizeof(text)));
         EXPECT_FALSE(run_one(p, "{name: n, syscall: openat, args: {path: net/tun}, expect: inject}", text, sizeof(text)));
         EXPECT_FALSE(run_one(p, "{name: n, syscall: openat, args: {path: null}, expect: inject}", text, sizeof(text)));
+        policy_free(p);
+}
+
+TEST(run_inject_requested)
+{
+        struct policy *p = policy_ok("name: test\ndescription: t\ndefault: continue\nrules:\n"
+                                     "  - syscalls: [open, openat]\n"            /* 5 */
+                                     "    match: {path: [\"/dev/loop*\"]}\n"
+                                     "    action: {inject: requested, root: container}\n"
+                                     "  - syscalls: [openat]\n"                  /* 8 */
+                                     "    match: {path: [/dev/net/tun]}\n"
+                                     "    action: {inject: /dev/net/tun, flags: O_RDWR}\n");
+        char text[512];
+
+        EXPECT_TRUE(run_one(p, "{name: n, syscall: open, args: {path: /dev/loop0}, expect: inject requested}", text,
+                            sizeof(text)));
+        EXPECT_STREQ(text, "inject requested (container) (rule 1, line 5)");
+        /* "inject" alone matches either form; "inject PATH" a fixed path only. */
+        EXPECT_TRUE(run_one(p, "{name: n, syscall: openat, args: {path: /dev/loop1}, expect: inject}", text,
+                            sizeof(text)));
+        EXPECT_FALSE(run_one(p, "{name: n, syscall: openat, args: {path: /dev/loop1}, expect: inject /dev/loop1}", text,
+                             sizeof(text)));
+        EXPECT_STREQ(text, "expected inject /dev/loop1, got inject requested (container) (rule 1, line 5)");
+        EXPECT_FALSE(run_one(p, "{name: n, syscall: openat, args: {path: /dev/net/tun}, expect: inject requested}",
+                             text, sizeof(text)));
+        EXPECT_STREQ(text, "expected inject requested, got inject /dev/net/tun (rule 2, line 8)");
+        EXPECT_TRUE(run_one(p, "{name: n, syscall: openat, args: {path: ../dev/loop2}, caller: {cwd: /tmp}, "
+                               "expect: inject requested}",
+                            text, sizeof(text)));
         policy_free(p);
 }
 
