@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/bpf.h>
 #include <seccomp.h>
 
 #include "common/macro.h"
@@ -38,12 +39,16 @@
 #define TICK_MS 100 /* the raw server's SIGALRM period: how often it looks up from RECV */
 #define EXIT_SKIP 77
 
-enum mode { MODE_RAW, MODE_SECCOMPD, MODE_INJECT, _MODE_MAX };
+/* bpf-host: the same load made directly by root, no filter: the kernel's own
+ * cost of loading, which the emulated load includes. */
+enum mode { MODE_RAW, MODE_SECCOMPD, MODE_INJECT, MODE_BPF, MODE_BPF_HOST, _MODE_MAX };
 
 static const char *const mode_names[_MODE_MAX] = {
         [MODE_RAW] = "raw",
         [MODE_SECCOMPD] = "seccompd",
         [MODE_INJECT] = "inject",
+        [MODE_BPF] = "bpf",
+        [MODE_BPF_HOST] = "bpf-host",
 };
 
 #define BROKERED_TEXT "brokered by seccompd\n"
@@ -72,8 +77,13 @@ struct child {
 
 /* -------------------------------------------------------- the trapped child */
 
-/* Loads a filter trapping only mknodat (openat for inject); returns the
- * listener fd or -errno. */
+/* The one syscall each mode traps. */
+static int trapped_syscall(enum mode mode)
+{
+        return mode == MODE_INJECT ? SCMP_SYS(openat) : mode == MODE_BPF ? SCMP_SYS(bpf) : SCMP_SYS(mknodat);
+}
+
+/* Loads a filter trapping only that syscall; returns the listener fd or -errno. */
 static int install_filter(enum mode mode)
 {
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -81,7 +91,7 @@ static int install_filter(enum mode mode)
 
         if (!ctx)
                 return -ENOMEM;
-        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, mode == MODE_INJECT ? SCMP_SYS(openat) : SCMP_SYS(mknodat), 0);
+        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, trapped_syscall(mode), 0);
         if (r == 0)
                 r = seccomp_load(ctx);
         fd = r == 0 ? seccomp_notify_fd(ctx) : -EBADF;
@@ -139,10 +149,38 @@ static int call_expect_fd(const char *path, unsigned long i)
         return 0;
 }
 
+/* An emulated BPF_PROG_LOAD of the smallest device program (allow everything):
+ * the fd seccompd installs, closed at once. */
+static int call_expect_prog(unsigned long i)
+{
+        static const struct bpf_insn insns[] = {
+                { .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 1 },
+                { .code = BPF_JMP | BPF_EXIT },
+        };
+        union bpf_attr a = {
+                .prog_type = BPF_PROG_TYPE_CGROUP_DEVICE,
+                .insn_cnt = ARRAY_SIZE(insns),
+                .insns = (uintptr_t) insns,
+                .license = (uintptr_t) "GPL",
+        };
+        int fd = (int) syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+        const char *name;
+
+        if (fd < 0) {
+                name = strerrorname_np(errno);
+                fprintf(stderr, "bench-notify: bpf: load %lu failed with %s\n", i, name ? name : strerror(errno));
+                return -EPROTO;
+        }
+        close(fd);
+        return 0;
+}
+
 static int one_call(const struct bench *b, enum mode mode, unsigned long i)
 {
         if (mode == MODE_INJECT)
                 return call_expect_fd(b->brokered, i);
+        if (mode == MODE_BPF || mode == MODE_BPF_HOST)
+                return call_expect_prog(i);
         return call_expect_eperm(mode_names[mode], b->node, i);
 }
 
@@ -170,7 +208,10 @@ static int register_listener(const struct bench *b, enum mode mode, const char *
         int r, len;
 
         len = oci_state_format(msg, sizeof(msg), getpid(), id,
-                               mode == MODE_INJECT ? "policy=bench-inject" : "policy=default", b->env.dir, false);
+                               mode == MODE_INJECT ? "policy=bench-inject"
+                               : mode == MODE_BPF  ? "policy=bench-bpf"
+                                                   : "policy=default",
+                               b->env.dir, false);
         if (len < 0)
                 return len;
         r = oci_send(sock, msg, (size_t) len, listener, 1);
@@ -391,6 +432,11 @@ static int run_round(struct bench *b, enum mode mode, unsigned round, unsigned l
         char id[64];
         int r;
 
+        if (mode == MODE_BPF_HOST) {
+                r = timed_calls(b, mode, calls, &ns);
+                *ret_us = (double) ns / 1000.0 / (double) calls;
+                return r;
+        }
         snprintf(id, sizeof(id), "bench-notify-%d-%u", (int) getpid(), round);
         r = child_start(b, mode, id, calls, &c);
         if (r >= 0 && mode == MODE_RAW) {
@@ -442,15 +488,20 @@ static void print_header(const struct options *o)
                "            OCI listenerPath intake\n"
                "  inject    openat of one file brokered by that seccompd (inject requested, root: host):\n"
                "            read the path, evaluate, open, ADDFD+SEND; the caller closes each fd\n"
+               "  bpf       BPF_PROG_LOAD of a 2-instruction cgroup device program emulated by that\n"
+               "            seccompd (emulate bpf): read attr and insns, verify and load on the host,\n"
+               "            ADDFD+SEND; the caller closes each fd\n"
+               "  bpf-host  the same load by root directly (no filter): the kernel's own cost\n"
                "  Linux %s, %ld CPUs online, nothing pinned; times are the trapped caller's\n\n"
-               "round  first      raw us/call  seccompd us/call  ratio  inject us/call  ratio\n",
+               "round  first      raw us/call  seccompd us/call  ratio  inject us/call  ratio  bpf us/call  ratio  bpf-host us/call\n",
                o->rounds, o->calls, WARMUP_CALLS, o->seccompd, u.release, sysconf(_SC_NPROCESSORS_ONLN));
 }
 
 static void print_row(const char *label, const char *first, const double *us)
 {
-        printf("%-5s  %-9s  %11.2f  %16.2f  %5.2f  %13.2f  %5.2f\n", label, first, us[MODE_RAW], us[MODE_SECCOMPD],
-               us[MODE_SECCOMPD] / us[MODE_RAW], us[MODE_INJECT], us[MODE_INJECT] / us[MODE_RAW]);
+        printf("%-5s  %-9s  %11.2f  %16.2f  %5.2f  %13.2f  %5.2f  %10.2f  %5.2f  %15.2f\n", label, first,
+               us[MODE_RAW], us[MODE_SECCOMPD], us[MODE_SECCOMPD] / us[MODE_RAW], us[MODE_INJECT],
+               us[MODE_INJECT] / us[MODE_RAW], us[MODE_BPF], us[MODE_BPF] / us[MODE_RAW], us[MODE_BPF_HOST]);
 }
 
 static void print_summary(double us[][_MODE_MAX], unsigned n)
@@ -467,6 +518,9 @@ static void print_summary(double us[][_MODE_MAX], unsigned n)
                med[MODE_SECCOMPD] / med[MODE_RAW]);
         printf("median injected open %.1f us/call, ratio %.2f to raw\n", med[MODE_INJECT],
                med[MODE_INJECT] / med[MODE_RAW]);
+        printf("median emulated BPF_PROG_LOAD %.1f us/call, ratio %.2f to raw; the same load by root "
+               "directly %.1f us (seccompd adds %.1f us)\n",
+               med[MODE_BPF], med[MODE_BPF] / med[MODE_RAW], med[MODE_BPF_HOST], med[MODE_BPF] - med[MODE_BPF_HOST]);
 }
 
 /* Every mode once, the first one rotating from round to round; prints the row. */
@@ -495,7 +549,7 @@ static void help(void)
 {
         printf("Usage: bench-notify [OPTIONS]\n"
                "Microseconds per trapped syscall: seccompd against a bare RECV/SEND loop, and\n"
-               "per brokered open (inject requested).\n"
+               "per brokered open (inject requested) and per emulated BPF_PROG_LOAD.\n"
                "Root only: starts its own seccompd on private sockets.\n\n"
                "  --rounds N      rounds, each running every mode, the first rotating (default 7)\n"
                "  --calls N       timed calls per round and mode (default 20000)\n"
@@ -608,7 +662,16 @@ static int bench_init(struct bench *b)
         if (r < 0)
                 return r;
         r = bench_env_write(&b->env, "brokered", BROKERED_TEXT);
-        return r < 0 ? r : write_inject_policy(b);
+        if (r == 0)
+                r = write_inject_policy(b);
+        return r < 0 ? r : bench_env_write(&b->env, "policies/bench-bpf.yaml",
+                                           "name: bench-bpf\n"
+                                           "description: emulated device program loads for bench-notify\n"
+                                           "default: continue\n"
+                                           "rules:\n"
+                                           "  - syscalls: bpf\n"
+                                           "    match: {cmd: BPF_PROG_LOAD}\n"
+                                           "    action: emulate bpf\n");
 }
 
 int main(int argc, char **argv)
