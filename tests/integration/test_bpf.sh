@@ -122,6 +122,16 @@ rules:
     match: {cmd: [BPF_PROG_LOAD, BPF_PROG_ATTACH, BPF_PROG_DETACH, BPF_PROG_QUERY]}
     action: {emulate: bpf, attach_root: true, max_programs: 2}
 YAML
+cat >"$P/bpf-nocg.yaml" <<'YAML'
+name: bpf-nocg
+description: device programs; a caller without a cgroup2 cgroup of its own gets EOPNOTSUPP
+default: continue
+rules:
+  - name: device-programs
+    syscalls: bpf
+    match: {cmd: [BPF_PROG_LOAD, BPF_PROG_ATTACH, BPF_PROG_DETACH, BPF_PROG_QUERY]}
+    action: {emulate: bpf, no_cgroup2: EOPNOTSUPP}
+YAML
 daemon_start --policy-dir "$P"
 
 # ---- the bundle: userns, bpf trapped, the capabilities an engine has in its namespace,
@@ -372,6 +382,17 @@ EOF
 )
 check_eq "no CAP_BPF/CAP_SYS_ADMIN in its namespace: PROG_LOAD gets EPERM" errno=EPERM "$(pick "$got" load)"
 check_eq "no CAP_NET_ADMIN in its namespace: PROG_QUERY gets EPERM" errno=EPERM "$(pick "$got" query)"
+
+# ================================================ 6. no cgroup2 cgroup of its own
+# A process in the root cgroup2 cgroup (as on a host whose containers are placed in
+# cgroup v1 only): loads still work, attaches fail with the policy's errno, and the
+# log says why.
+mkdir -p "$OUT" || bail "mkdir $OUT"
+got=$(echo "$BASHPID" >"$CG2/cgroup.procs" &&
+        trapped --syscalls bpf --metadata policy=bpf-nocg -- "$SC_BPF" attach "$OUT" 1 3)
+check_eq "no cgroup2 cgroup of its own: the load works, the attach gets no_cgroup2's errno" \
+        "load=ok attach=errno=EOPNOTSUPP" "$got"
+check_match "the log says why" "no cgroup2 cgroup of its own" "$(cat "$IT_TMP/daemon.log")"
 
 check_eq "nothing is pending at the end" 0 "$(ctl_json '.pending | length' pending)"
 daemon_healthy "the daemon is healthy at the end"
