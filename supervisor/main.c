@@ -168,7 +168,7 @@ static int daemon_init(struct daemon *d)
 
 /* libbpf's own messages (feature probes, retries) go to our log, at debug:
  * what the caller needs to know comes back as the call's errno. */
-static int libbpf_log(enum libbpf_print_level level _unused_, const char *fmt, va_list ap)
+_printf_(2, 0) static int libbpf_log(enum libbpf_print_level level _unused_, const char *fmt, va_list ap)
 {
         char buf[512];
         size_t n;
