@@ -22,9 +22,14 @@ done
 check_eq "ExecStart is the installed seccompd" "ExecStart=$SBINDIR/seccompd" "$(grep '^ExecStart=' "$service")"
 # verify checks that ExecStart exists: point it at this build's binary.
 sed -i "s|^ExecStart=.*|ExecStart=$SECCOMPD|" "$service"
+# Documentation= is checked against this build's pages (none with -Dman=disabled).
 mkdir -p "$IT_TMP/man/man5" "$IT_TMP/man/man8"
-cp "$MAN_BUILD"/*.5 "$IT_TMP/man/man5/" && cp "$MAN_BUILD"/*.8 "$IT_TMP/man/man8/" || bail "no built man pages"
-out=$(cd "$IT_TMP" && MANPATH=$IT_TMP/man systemd-analyze verify --man=yes ./*.service ./*.socket 2>&1)
+check_man=yes
+if ! cp "$MAN_BUILD"/*.5 "$IT_TMP/man/man5/" 2>/dev/null || ! cp "$MAN_BUILD"/*.8 "$IT_TMP/man/man8/"; then
+        note "no man pages in this build: Documentation= not checked"
+        check_man=no
+fi
+out=$(cd "$IT_TMP" && MANPATH=$IT_TMP/man systemd-analyze verify --man=$check_man ./*.service ./*.socket 2>&1)
 check_eq "systemd-analyze verify: no complaints" "" "$out"
 
 defaults=$("$SECCOMPD" --help)
