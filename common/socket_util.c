@@ -1,5 +1,8 @@
 /* Listening and connecting on unix stream sockets by path. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -102,5 +105,44 @@ int socket_peer_uid(int fd, uid_t *ret)
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
                 return -errno;
         *ret = cred.uid;
+        return 0;
+}
+
+int socket_bound_path(int fd, char *buf, size_t size)
+{
+        struct sockaddr_un sa;
+        socklen_t len = sizeof(sa);
+        size_t n;
+
+        if (getsockname(fd, (struct sockaddr *) &sa, &len) < 0)
+                return -errno;
+        if (sa.sun_family != AF_UNIX)
+                return -EAFNOSUPPORT;
+        /* The kernel reports the full length even when it truncated the copy. */
+        n = (len < sizeof(sa) ? len : sizeof(sa)) - offsetof(struct sockaddr_un, sun_path);
+        if (n == 0 || sa.sun_path[0] == '\0')
+                return -ENOENT;
+        n = strnlen(sa.sun_path, n);
+        if (n >= size)
+                return -ENAMETOOLONG;
+        memcpy(buf, sa.sun_path, n);
+        buf[n] = '\0';
+        return 0;
+}
+
+void socket_describe(int fd, char *buf, size_t size)
+{
+        if (socket_bound_path(fd, buf, size) < 0)
+                snprintf(buf, size, "fd %d", fd);
+}
+
+int socket_set_nonblock(int fd)
+{
+        int flags = fcntl(fd, F_GETFL);
+
+        if (flags < 0)
+                return -errno;
+        if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+                return -errno;
         return 0;
 }

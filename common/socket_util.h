@@ -1,6 +1,7 @@
 /* Unix socket helpers shared by the daemon's listening sockets and its clients. */
 #pragma once
 
+#include <stddef.h>
 #include <sys/types.h>
 
 /* Creates the parent directory of |path| (mode 0700) if missing, removes a stale
@@ -14,3 +15,15 @@ int socket_connect_unix(const char *path);
 
 /* The uid of the peer (SO_PEERCRED); 0 or -errno. */
 int socket_peer_uid(int fd, uid_t *ret);
+
+/* The filesystem path |fd| (an AF_UNIX socket) is bound at, into buf: 0,
+ * -ENOENT when it has none (unbound or abstract), -ENAMETOOLONG when it does not
+ * fit |size|, or getsockname's -errno. */
+int socket_bound_path(int fd, char *buf, size_t size);
+
+/* Names |fd| for messages: the path it is bound at, else "fd N". */
+void socket_describe(int fd, char *buf, size_t size);
+
+/* Sets O_NONBLOCK on |fd| (the open file description: shared with whoever else
+ * holds it). 0 or -errno. */
+int socket_set_nonblock(int fd);

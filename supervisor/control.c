@@ -21,6 +21,7 @@
 #include "common/list.h"
 #include "common/log.h"
 #include "common/macro.h"
+#include "common/socket_util.h"
 #include "emulators/bpf.h"
 #include "emulators/syscalls.h"
 #include "policy/schema.h"
@@ -42,6 +43,7 @@ struct control {
         uv_timer_t retry;       /* resumes accepting after fd exhaustion */
         int fd;                 /* owned, closed with poll */
         unsigned n_handles;     /* open libuv handles above */
+        bool bound;             /* we bound the socket file at path (not passed to us) */
         dev_t dev;              /* of the socket file bound here: unlink only our own */
         ino_t ino;
         struct daemon *daemon;
@@ -770,7 +772,8 @@ struct control *control_free(struct control *c)
         c->closing = true;
         list_for_each_safe(pos, tmp, &c->conns)
                 conn_close(list_entry(pos, struct conn, node));
-        unlink_socket(c->path, c->dev, c->ino);
+        if (c->bound)
+                unlink_socket(c->path, c->dev, c->ino);
         uv_close((uv_handle_t *) &c->poll, on_control_poll_closed);
         uv_close((uv_handle_t *) &c->retry, on_control_retry_closed);
         return NULL;
@@ -855,31 +858,31 @@ static int open_socket(const char *path, int *ret_fd, struct stat *ret_st)
         return 0;
 }
 
-int control_new(struct daemon *d, const char *path, struct control **ret)
+/* Serves the listening |fd| (taken over on every path). |st| is the socket file
+ * we bound at |path|, removed at exit while it is still ours; NULL for a socket
+ * a service manager passed, whose file is the manager's. */
+static int control_start(struct daemon *d, int fd, const char *path, const struct stat *st, struct control **ret)
 {
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st = { 0 };
         struct control *c;
         int r;
 
-        r = make_parent_dir(path);
-        if (r < 0)
-                return r;
-        r = open_socket(path, &fd, &st);
-        if (r < 0)
-                return r;
         c = calloc(1, sizeof(*c) + strlen(path) + 1);
         r = c ? uv_poll_init(&d->loop, &c->poll, fd) : -ENOMEM;
         if (r < 0) {
-                unlink_socket(path, st.st_dev, st.st_ino);
+                if (st)
+                        unlink_socket(path, st->st_dev, st->st_ino);
+                safe_close(fd);
                 free(c);
                 return log_error_errno(r, "control: cannot set up %s: %m", path);
         }
         (void) uv_timer_init(&d->loop, &c->retry);
         c->n_handles = 2;
-        c->fd = TAKE_FD(fd);
-        c->dev = st.st_dev;
-        c->ino = st.st_ino;
+        c->fd = fd;
+        c->bound = st != NULL;
+        if (st) {
+                c->dev = st->st_dev;
+                c->ino = st->st_ino;
+        }
         c->daemon = d;
         c->log_rl = (struct ratelimit) { .interval_usec = 10 * 1000000ULL, .burst = 5 };
         strcpy(c->path, path);
@@ -892,4 +895,31 @@ int control_new(struct daemon *d, const char *path, struct control **ret)
         log_debug("control: listening on %s", path);
         *ret = c;
         return 0;
+}
+
+int control_new(struct daemon *d, const char *path, struct control **ret)
+{
+        struct stat st = { 0 };
+        int fd = -EBADF, r;
+
+        r = make_parent_dir(path);
+        if (r < 0)
+                return r;
+        r = open_socket(path, &fd, &st);
+        if (r < 0)
+                return r;
+        return control_start(d, fd, path, &st, ret);
+}
+
+int control_adopt(struct daemon *d, int fd, struct control **ret)
+{
+        char name[sizeof(((struct sockaddr_un *) 0)->sun_path)];
+
+        socket_describe(fd, name, sizeof(name));
+        return control_start(d, fd, name, NULL, ret);
+}
+
+const char *control_path(const struct control *c)
+{
+        return c->path;
 }

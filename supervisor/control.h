@@ -26,6 +26,15 @@ int control_new(struct daemon *d, const char *path, struct control **ret);
  * (as it must anyway before uv_loop_close). Does not log. */
 struct control *control_free(struct control *c);
 
+/* As control_new() on |fd|, a non-blocking listening unix stream socket a
+ * service manager passed (activation_take()): taken over on every path, and
+ * its file is never unlinked (the manager keeps listening on it across our
+ * restarts). 0 or -errno; logs its failures. */
+int control_adopt(struct daemon *d, int fd, struct control **ret);
+
+/* Where |c| listens: its path, or "passed fd N" for a passed unnamed socket. */
+const char *control_path(const struct control *c);
+
 /* The reply to one request line (a command word and optional arguments, without
  * the newline): "ping", "pending", "containers", "stats". An unknown or malformed
  * request still yields a document, {"error": "..."}. *ret_json is a NUL-terminated

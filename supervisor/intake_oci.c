@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -25,6 +26,7 @@ struct intake_oci {
         char *path;
         struct daemon *daemon;
         struct list_node conns;
+        bool bound;      /* we made the socket file at path: remove it at exit */
         bool closing;
 };
 
@@ -413,26 +415,26 @@ static void on_accept(uv_poll_t *handle, int status, int events)
         }
 }
 
-int intake_oci_new(struct daemon *d, const char *path, struct intake_oci **ret)
+/* Serves the listening |fd| (taken over on every path). |path| names it in
+ * messages and, when |bound| (we made the file), is unlinked at exit. */
+static int intake_start(struct daemon *d, int fd, const char *path, bool bound, struct intake_oci **ret)
 {
         struct intake_oci *in = calloc(1, sizeof(*in));
         int r;
 
-        if (!in)
+        if (!in || !(in->path = strdup(path))) {
+                free(in);
+                safe_close(fd);
                 return log_error_errno(-ENOMEM, "intake: %m");
+        }
         list_init(&in->conns);
         in->daemon = d;
-        in->path = strdup(path);
-        in->fd = socket_listen_unix(path, 128);
-        if (!in->path || in->fd < 0) {
-                r = in->fd < 0 ? in->fd : -ENOMEM;
-                safe_close(in->fd);
-                free(in->path);
-                free(in);
-                return log_error_errno(r, "intake: cannot listen on %s: %m", path);
-        }
+        in->fd = fd;
+        in->bound = bound;
         r = uv_poll_init(&d->loop, &in->poll, in->fd);
         if (r < 0) {
+                if (bound)
+                        (void) unlink(path);
                 safe_close(in->fd);
                 free(in->path);
                 free(in);
@@ -445,6 +447,23 @@ int intake_oci_new(struct daemon *d, const char *path, struct intake_oci **ret)
         }
         *ret = in;
         return 0;
+}
+
+int intake_oci_new(struct daemon *d, const char *path, struct intake_oci **ret)
+{
+        int fd = socket_listen_unix(path, 128);
+
+        if (fd < 0)
+                return log_error_errno(fd, "intake: cannot listen on %s: %m", path);
+        return intake_start(d, fd, path, true, ret);
+}
+
+int intake_oci_adopt(struct daemon *d, int fd, struct intake_oci **ret)
+{
+        char name[sizeof(((struct sockaddr_un *) 0)->sun_path)];
+
+        socket_describe(fd, name, sizeof(name));
+        return intake_start(d, fd, name, false, ret);
 }
 
 static void on_intake_closed(uv_handle_t *handle)
@@ -463,7 +482,14 @@ struct intake_oci *intake_oci_free(struct intake_oci *in)
         in->closing = true;
         list_for_each_safe(pos, tmp, &in->conns)
                 conn_close(list_entry(pos, struct intake_conn, node));
-        (void) unlink(in->path);
+        /* A passed socket's file belongs to the manager, which keeps listening on it. */
+        if (in->bound)
+                (void) unlink(in->path);
         uv_close((uv_handle_t *) &in->poll, on_intake_closed);
         return NULL;
+}
+
+const char *intake_oci_path(const struct intake_oci *in)
+{
+        return in->path;
 }

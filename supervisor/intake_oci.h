@@ -21,6 +21,15 @@ struct oci_state;
 int intake_oci_new(struct daemon *d, const char *path, struct intake_oci **ret);
 struct intake_oci *intake_oci_free(struct intake_oci *in);
 
+/* As intake_oci_new() on |fd|, a non-blocking listening unix stream socket a
+ * service manager passed (activation_take()): taken over on every path, and
+ * its file is left in place at exit (the manager still listens there).
+ * 0 or -errno; logs the failure. */
+int intake_oci_adopt(struct daemon *d, int fd, struct intake_oci **ret);
+
+/* Where |in| listens: its path, or "passed fd N" for a passed unnamed socket. */
+const char *intake_oci_path(const struct intake_oci *in);
+
 /* Registers the container described by |s| with its listener from |fds| (all
  * taken over: closed on every path, except the listener the registry keeps).
  * On failure writes a one-line reason into errbuf and returns -errno. Logs only

@@ -1,6 +1,6 @@
-/* seccompd: the supervisor daemon. Parses options, builds the daemon state, runs
- * the loop until SIGTERM/SIGINT (SIGHUP reloads policies), then closes every
- * handle and exits. */
+/* seccompd: the supervisor daemon. Parses options, takes the sockets a service
+ * manager passed, builds the daemon state, runs the loop until SIGTERM/SIGINT
+ * (SIGHUP reloads policies), then closes every handle and exits. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -14,12 +14,14 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "emulators/syscalls.h"
+#include "supervisor/activation.h"
 #include "supervisor/control.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/fuse_run.h"
 #include "supervisor/intake_oci.h"
 #include "supervisor/policy_store.h"
+#include "supervisor/readiness.h"
 #include "supervisor/reload.h"
 
 #define DEFAULT_SOCKET "/run/seccompd/seccompd.sock"
@@ -28,7 +30,9 @@
 static void help(void)
 {
         printf("Usage: seccompd [OPTIONS]\n"
-               "Supervise container syscalls trapped with SECCOMP_RET_USER_NOTIF.\n\n"
+               "Supervise container syscalls trapped with SECCOMP_RET_USER_NOTIF.\n"
+               "Sockets passed by a service manager (LISTEN_FDS, names intake and control)\n"
+               "are used instead of binding --socket and --control.\n\n"
                "  -s, --socket PATH       OCI listenerPath socket (default %s)\n"
                "  -c, --control PATH      control socket for seccompctl (default %s)\n"
                "  -p, --policy-dir DIR    policy files NAME.yaml (default %s)\n"
@@ -104,12 +108,22 @@ static int parse_argv(int argc, char **argv, struct daemon_options *opt)
         return 1;
 }
 
+/* Readiness is a courtesy to the manager: a failure to tell it is logged, never fatal. */
+static void notify_manager(const char *state)
+{
+        int r = readiness_notify(state);
+
+        if (r < 0)
+                log_warning_errno(r, "cannot send %s to NOTIFY_SOCKET: %m", state);
+}
+
 static void daemon_stop(struct daemon *d, const char *why)
 {
         if (d->stopping)
                 return;
         d->stopping = true;
         log_info("%s: shutting down", why);
+        notify_manager("STOPPING=1");
         d->intake = intake_oci_free(d->intake);
         d->control = control_free(d->control);
         registry_close_all(&d->registry);
@@ -135,8 +149,48 @@ static void on_sighup(uv_signal_t *handle, int signum)
         policy_reload_report_clear(&report);
 }
 
+/* The passed socket for a role, or -ENOENT when there is none. */
+static int take_passed(struct activation *act, const char *role, const char *path, bool any_unnamed)
+{
+        int fd = activation_take(act, role, path, any_unnamed);
+
+        if (fd < 0 && fd != -ENOENT)
+                return log_error_errno(fd, "%s: cannot use the passed socket: %m", role);
+        return fd;
+}
+
+/* The sockets a service manager passed are used as they are (the one named
+ * "control", or bound at --control; "intake", bound at --socket, or the first
+ * unnamed one); a role without one binds its path. Every fd is taken over. */
+static int open_sockets(struct daemon *d, struct activation *act)
+{
+        _cleanup_close_ int control_fd = -EBADF;
+        int intake_fd, r;
+
+        control_fd = take_passed(act, "control", d->opt.control_path, false);
+        if (control_fd < 0 && control_fd != -ENOENT)
+                return control_fd;
+        intake_fd = take_passed(act, "intake", d->opt.socket_path, true);
+        if (intake_fd < 0 && intake_fd != -ENOENT)
+                return intake_fd;
+        for (size_t i = 0; i < act->n_fds; i++)
+                if (act->fds[i].fd >= 0)
+                        log_warning("closing passed fd %d (\"%s\"): seccompd listens on intake and control only",
+                                    act->fds[i].fd, act->fds[i].name);
+        (void) activation_close_rest(act);
+        if (intake_fd >= 0)
+                r = intake_oci_adopt(d, intake_fd, &d->intake);
+        else
+                r = intake_oci_new(d, d->opt.socket_path, &d->intake);
+        if (r < 0)
+                return r;
+        if (control_fd >= 0)
+                return control_adopt(d, TAKE_FD(control_fd), &d->control);
+        return control_new(d, d->opt.control_path, &d->control);
+}
+
 /* Expects d->loop initialised; on failure daemon_stop() undoes what was done. */
-static int daemon_init(struct daemon *d)
+static int daemon_init(struct daemon *d, struct activation *act)
 {
         int r;
 
@@ -157,13 +211,7 @@ static int daemon_init(struct daemon *d)
         r = daemon_load_policies(d);
         if (r < 0)
                 return r;
-        r = intake_oci_new(d, d->opt.socket_path, &d->intake);
-        if (r < 0)
-                return r;
-        r = control_new(d, d->opt.control_path, &d->control);
-        if (r < 0)
-                return r;
-        return 0;
+        return open_sockets(d, act);
 }
 
 /* libbpf's own messages (feature probes, retries) go to our log, at debug:
@@ -189,11 +237,18 @@ int main(int argc, char **argv)
                         .control_path = DEFAULT_CONTROL,
                 },
         };
+        struct activation act = { 0 };
+        char err[256];
         int r;
 
         r = parse_argv(argc, argv, &d.opt);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
+        r = activation_listen_fds(&act, err, sizeof(err));
+        if (r < 0) {
+                log_error("socket activation: %s", err);
+                return 1;
+        }
         /* A peer that hangs up must not kill us; every send uses MSG_NOSIGNAL as well. */
         signal(SIGPIPE, SIG_IGN);
         libbpf_set_print(libbpf_log);
@@ -203,12 +258,14 @@ int main(int argc, char **argv)
                 log_error_errno(r, "cannot create the event loop: %m");
                 return 1;
         }
-        r = daemon_init(&d);
+        r = daemon_init(&d, &act);
         if (r < 0) {
+                (void) activation_close_rest(&act);
                 daemon_stop(&d, "startup failed");
         } else {
-                log_info("seccompd %s: listening on %s, control on %s", SECCOMPD_VERSION, d.opt.socket_path,
-                         d.opt.control_path);
+                log_info("seccompd %s: listening on %s, control on %s", SECCOMPD_VERSION,
+                         intake_oci_path(d.intake), control_path(d.control));
+                notify_manager("READY=1");
         }
         uv_run(&d.loop, UV_RUN_DEFAULT);
         if (uv_loop_close(&d.loop) < 0)

@@ -380,6 +380,19 @@ static size_t run_until_eof(uv_loop_t *loop, int fd, char *buf, size_t size)
         return len;
 }
 
+/* A new connection asks "ping" and is answered. */
+static void expect_pong(uv_loop_t *loop, const char *path)
+{
+        char reply[4096];
+        int fd = client_connect(path);
+
+        ASSERT_GE(fd, 0);
+        ASSERT_EQ(send(fd, "ping\n", 5, 0), 5);
+        run_until_eof(loop, fd, reply, sizeof(reply));
+        EXPECT_TRUE(strstr(reply, "\"pong\": true"));
+        close(fd);
+}
+
 static void close_and_drain(struct fixture *f, struct control *c)
 {
         ASSERT_TRUE(control_free(c) == NULL);
@@ -418,6 +431,47 @@ TEST(server_answers_one_request_and_closes)
         close(fd);
         close_and_drain(&f, c);
         EXPECT_EQ(lstat(f.path, &st), -1);
+        fixture_cleanup(&f);
+}
+
+/* What a service manager passes, bound and listening before we run (made
+ * non-blocking by activation_take()). */
+static int manager_socket(const char *path)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+        ASSERT_GE(fd, 0);
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        ASSERT_EQ(bind(fd, (struct sockaddr *) &sa, sizeof(sa)), 0);
+        ASSERT_EQ(listen(fd, 4), 0);
+        return fd;
+}
+
+TEST(passed_socket_is_served_and_left_in_place)
+{
+        struct fixture f;
+        struct control *c = NULL;
+        struct stat st;
+        int lfd, manager_copy, fd;
+
+        fixture_init(&f, "web", "/b", "x");
+        fixture_socket(&f);
+        ASSERT_EQ(mkdir(f.run, 0700), 0);
+        lfd = manager_socket(f.path);
+        manager_copy = fcntl(lfd, F_DUPFD_CLOEXEC, 0);
+        ASSERT_EQ(control_adopt(&f.d, lfd, &c), 0);
+        EXPECT_STREQ(control_path(c), f.path);
+        expect_pong(&f.d.loop, f.path);
+        close_and_drain(&f, c);
+        /* The manager still listens there: the file stays, and so does the socket. */
+        ASSERT_EQ(lstat(f.path, &st), 0);
+        EXPECT_TRUE(S_ISSOCK(st.st_mode));
+        fd = client_connect(f.path);
+        EXPECT_GE(fd, 0);
+        close(fd);
+        close(manager_copy);
+        unlink(f.path);
         fixture_cleanup(&f);
 }
 
@@ -598,12 +652,7 @@ TEST(connections_beyond_the_limit_are_told_busy)
         close(fds[0]);
         for (int i = 0; i < 10; i++)
                 uv_run(&f.d.loop, UV_RUN_NOWAIT);
-        extra = client_connect(f.path);
-        ASSERT_GE(extra, 0);
-        ASSERT_EQ(send(extra, "ping\n", 5, 0), 5);
-        run_until_eof(&f.d.loop, extra, reply, sizeof(reply));
-        EXPECT_TRUE(strstr(reply, "\"pong\": true"));
-        close(extra);
+        expect_pong(&f.d.loop, f.path);
         for (size_t i = 1; i < ARRAY_SIZE(fds); i++)
                 close(fds[i]);
         close_and_drain(&f, c);
