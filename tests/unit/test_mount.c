@@ -38,7 +38,8 @@ struct call {
 
 static const char *host(const struct call *c, const char *rel, char *buf, size_t size)
 {
-        snprintf(buf, size, "%s/root%s", c->dir, rel);
+        if ((size_t) snprintf(buf, size, "%s/root%s", c->dir, rel) >= size)
+                abort(); /* test paths are short: a fixture bug */
         return buf;
 }
 
