@@ -16,6 +16,7 @@
 #include <seccomp.h>
 
 #include "common/fileio.h"
+#include "common/json_write.h"
 #include "common/macro.h"
 #include "policy/filter.h"
 #include "supervisor/ctl.h"
@@ -206,22 +207,6 @@ int ctl_policy_filter(int argc, char **argv, const struct ctl_options *o)
 
 /* ---- oci-patch: the JSON document ---- */
 
-static void json_string(FILE *f, const char *s)
-{
-        fputc('"', f);
-        for (; *s; s++) {
-                unsigned char ch = (unsigned char) *s;
-
-                if (ch == '"' || ch == '\\')
-                        fprintf(f, "\\%c", ch);
-                else if (ch < 0x20)
-                        fprintf(f, "\\u%04x", ch);
-                else
-                        fputc(ch, f);
-        }
-        fputc('"', f);
-}
-
 /* A node of |doc| built from JSON text made by |print|; NULL on failure. The
  * document takes the text: libfyaml's nodes point into their source. */
 static struct fy_node *node_from(struct fy_document *doc, void (*print)(FILE *f, const void *arg), const void *arg)
@@ -240,7 +225,7 @@ static struct fy_node *node_from(struct fy_document *doc, void (*print)(FILE *f,
 
 static void print_string(FILE *f, const void *s)
 {
-        json_string(f, s);
+        json_write_string(f, s);
 }
 
 static void print_args(FILE *f, const void *rule)
@@ -251,7 +236,7 @@ static void print_args(FILE *f, const void *rule)
 static void print_names(FILE *f, const void *name)
 {
         fputc('[', f);
-        json_string(f, name);
+        json_write_string(f, name);
         fputc(']', f);
 }
 
