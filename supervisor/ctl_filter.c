@@ -31,8 +31,6 @@ enum format {
         FORMAT_BPF,
 };
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
-
 static void seccomp_releasep(scmp_filter_ctx *ctx)
 {
         if (*ctx)
@@ -56,23 +54,10 @@ static void fy_diag_destroyp(struct fy_diag **d)
 static int load_plan(const struct ctl_options *o, const char *cmd, const char *name, uint32_t arch,
                      struct filter_plan **ret)
 {
-        _cleanup_(policy_freep) struct policy *p = NULL;
-        int r;
+        char who[64];
 
-        r = policy_load_one(o->policy_dir, name, arch, stderr, &p);
-        if (r == -ENOENT)
-                fprintf(stderr, "seccompctl: %s: no policy \"%s\" in %s\n", cmd, name, o->policy_dir);
-        else if (r == -EINVAL)
-                fprintf(stderr, "seccompctl: %s: policy \"%s\" has errors (see above)\n", cmd, name);
-        else if (r < 0)
-                fprintf(stderr, "seccompctl: %s: cannot load policy \"%s\": %s\n", cmd, name, strerror(-r));
-        if (r < 0)
-                return r;
-        r = filter_plan_build(p, arch, ret);
-        if (r < 0)
-                fprintf(stderr, "seccompctl: %s: cannot compile policy \"%s\": %s\n", cmd, name,
-                        r == -ENOENT ? "it names a syscall this arch does not have" : strerror(-r));
-        return r;
+        snprintf(who, sizeof(who), "seccompctl: %s", cmd);
+        return policy_load_plan(o->policy_dir, name, arch, stderr, who, ret);
 }
 
 /* ---- policy filter ---- */
