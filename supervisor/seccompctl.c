@@ -26,7 +26,8 @@ static void help(void)
                "Show what a running seccompd is doing.\n\n"
                "Commands that ask the daemon:\n"
                "  pending                 notifications being handled right now\n"
-               "  containers              supervised containers, their policy version and counters\n"
+               "  containers              supervised containers (also those OCI hooks registered),\n"
+               "                          their policy version and counters\n"
                "  stats                   totals and latency percentiles\n"
                "  policies                the policies the daemon has loaded\n"
                "  reload                  re-read the policy directory (as SIGHUP does)\n"
@@ -216,12 +217,15 @@ static int print_pending(struct fy_node *root)
         return 0;
 }
 
-/* "default v2", and "(current v3)" when a reload has replaced it since. */
+/* "default v2", and "(current v3)" when a reload has replaced it since; "-" for
+ * a record an OCI hook made that no listener has joined yet. */
 static const char *format_policy(char *buf, struct fy_node *ct)
 {
         uint64_t v = get_u64(ct, "policy_version"), cur = get_u64(ct, "policy_current_version");
 
-        if (cur == v)
+        if (v == 0)
+                snprintf(buf, TABLE_POLICY_WIDTH, "-");
+        else if (cur == v)
                 snprintf(buf, TABLE_POLICY_WIDTH, "%s v%" PRIu64, str_or(get(ct, "policy"), "-"), v);
         else if (cur == 0)
                 snprintf(buf, TABLE_POLICY_WIDTH, "%s v%" PRIu64 " (removed)", str_or(get(ct, "policy"), "-"), v);
