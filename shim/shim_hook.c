@@ -23,16 +23,17 @@ struct stage {
         const char *name;     /* the OCI hook it runs as */
         const char *command;  /* the control command */
         bool needs_pid;
+        const char *status[2];/* the state's status at that hook (runtime-spec runtime.md) */
 };
 
 static const struct stage stages[] = {
-        { "createRuntime", "register", true },
-        { "poststop", "unregister", false },
+        { "createRuntime", "register", true, { "creating", "created" } },
+        { "poststop", "unregister", false, { "stopped", NULL } },
 };
 
 static void help(void)
 {
-        printf("Usage: seccompd-shim hook createRuntime|poststop [--socket PATH]\n"
+        printf("Usage: seccompd-shim hook [createRuntime|poststop] [--socket PATH]\n"
                "An OCI hook (config.json \"hooks\", or a hooks.d file for podman and CRI-O).\n"
                "Reads the container's OCI state (JSON: ociVersion, id, status, pid, bundle,\n"
                "annotations) from stdin, as the runtime writes it, and tells seccompd:\n\n"
@@ -40,7 +41,10 @@ static void help(void)
                "                  record (init pidfd, cgroup, bundle, annotations) from now on,\n"
                "                  with or without listeners, until poststop or until init exits;\n"
                "                  a listener the runtime sends later joins that record\n"
-               "  poststop        end the registration (not an error when it already ended)\n\n"
+               "  poststop        end the registration (not an error when it already ended)\n"
+               "  (no stage)      the state's status says which: creating or created is\n"
+               "                  createRuntime, stopped is poststop (one hooks.d file can\n"
+               "                  then serve both stages)\n\n"
                "  -s, --socket PATH   seccompd's control socket (default %s)\n"
                "  -h, --help          show this help\n\n"
                "Exit status: 0 done; 1 invalid state on stdin, seccompd unreachable or refusing\n"
@@ -48,8 +52,27 @@ static void help(void)
                CONTROL_SOCKET_DEFAULT);
 }
 
-/* The stage, or NULL after help or a usage error (*ret_status set). */
-static const struct stage *parse_argv(int argc, char **argv, const char **ret_socket, int *ret_status)
+static const struct stage *stage_by_name(const char *name)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(stages); i++)
+                if (strcmp(name, stages[i].name) == 0)
+                        return &stages[i];
+        return NULL;
+}
+
+/* The stage a state's status is seen at; NULL for another status. */
+static const struct stage *stage_by_status(const char *status)
+{
+        for (size_t i = 0; status && i < ARRAY_SIZE(stages); i++)
+                for (size_t k = 0; k < ARRAY_SIZE(stages[i].status) && stages[i].status[k]; k++)
+                        if (strcmp(status, stages[i].status[k]) == 0)
+                                return &stages[i];
+        return NULL;
+}
+
+/* 1 to run (*ret_stage NULL: from the state's status), 0 after help, -EINVAL on
+ * bad usage (said). */
+static int parse_argv(int argc, char **argv, const char **ret_socket, const struct stage **ret_stage)
 {
         static const struct option options[] = {
                 { "socket", required_argument, NULL, 's' },
@@ -59,31 +82,37 @@ static const struct stage *parse_argv(int argc, char **argv, const char **ret_so
         };
         int c;
 
-        *ret_status = 2;
         while ((c = getopt_long(argc, argv, "s:h", options, NULL)) >= 0) {
                 if (c == 'h') {
                         help();
-                        *ret_status = 0;
-                        return NULL;
+                        return 0;
                 }
                 if (c != 's')
-                        return NULL;
+                        return -EINVAL;
                 *ret_socket = optarg;
         }
-        if (optind + 1 != argc) {
-                fprintf(stderr, "seccompd-shim hook: expected one stage, createRuntime or poststop; see --help\n");
-                return NULL;
+        if (optind + 1 < argc) {
+                fprintf(stderr, "seccompd-shim hook: expected at most one stage, createRuntime or poststop\n");
+                return -EINVAL;
         }
-        for (size_t i = 0; i < ARRAY_SIZE(stages); i++)
-                if (strcmp(argv[optind], stages[i].name) == 0)
-                        return &stages[i];
-        fprintf(stderr, "seccompd-shim hook: unknown stage \"%s\" (createRuntime or poststop)\n", argv[optind]);
-        return NULL;
+        *ret_stage = NULL;
+        if (optind == argc)
+                return 1;
+        *ret_stage = stage_by_name(argv[optind]);
+        if (!*ret_stage) {
+                fprintf(stderr, "seccompd-shim hook: unknown stage \"%s\" (createRuntime or poststop)\n",
+                        argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
 }
 
-/* The state from stdin, checked; says why not. */
-static int read_state(const char *who, const struct stage *st, struct oci_state **ret)
+/* The state from stdin, checked, and the stage when not given (*stage NULL);
+ * says why not. */
+static int read_state(const struct stage **stage, struct oci_state **ret)
 {
+        _cleanup_(oci_state_freep) struct oci_state *s = NULL;
+        const char *who = *stage ? (*stage)->name : "hook";
         _cleanup_free_ char *text = NULL;
         char reason[256] = "";
         size_t len = 0;
@@ -91,21 +120,30 @@ static int read_state(const char *who, const struct stage *st, struct oci_state 
 
         r = read_fd_bounded(STDIN_FILENO, STATE_MAX, &text, &len);
         if (r < 0) {
-                fprintf(stderr, "%s: cannot read the container state on stdin: %s\n", who,
+                fprintf(stderr, "seccompd-shim hook %s: cannot read the container state on stdin: %s\n", who,
                         r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
                 return r;
         }
-        r = oci_state_parse_state(text, len, ret, reason, sizeof(reason));
+        r = oci_state_parse_state(text, len, &s, reason, sizeof(reason));
         if (r < 0) {
-                fprintf(stderr, "%s: invalid container state on stdin (expected the OCI state JSON): %s\n", who,
-                        reason[0] ? reason : strerror(-r));
+                fprintf(stderr,
+                        "seccompd-shim hook %s: invalid container state on stdin (expected the OCI state JSON): %s\n",
+                        who, reason[0] ? reason : strerror(-r));
                 return r;
         }
-        if (st->needs_pid && (*ret)->init_pid <= 0) {
-                fprintf(stderr, "%s: container %s: the state on stdin has no pid\n", who, (*ret)->id);
-                *ret = oci_state_free(*ret);
+        if (!*stage)
+                *stage = stage_by_status(s->status);
+        if (!*stage) {
+                fprintf(stderr, "seccompd-shim hook: container %s: status \"%s\" is neither createRuntime's nor "
+                                "poststop's: name the stage\n", s->id, s->status ? s->status : "");
                 return -EINVAL;
         }
+        if ((*stage)->needs_pid && s->init_pid <= 0) {
+                fprintf(stderr, "seccompd-shim hook %s: container %s: the state on stdin has no pid\n", (*stage)->name,
+                        s->id);
+                return -EINVAL;
+        }
+        *ret = TAKE_PTR(s);
         return 0;
 }
 
@@ -165,16 +203,18 @@ int shim_hook(int argc, char **argv)
         _cleanup_(oci_state_freep) struct oci_state *s = NULL;
         _cleanup_free_ char *request = NULL, *reply = NULL;
         const char *socket = CONTROL_SOCKET_DEFAULT;
-        const struct stage *st;
+        const struct stage *st = NULL;
         char who[64];
         size_t len = 0;
-        int r, status;
+        int r;
 
-        st = parse_argv(argc, argv, &socket, &status);
-        if (!st)
-                return status;
+        r = parse_argv(argc, argv, &socket, &st);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
+        if (read_state(&st, &s) < 0)
+                return 1;
         snprintf(who, sizeof(who), "seccompd-shim hook %s", st->name);
-        if (read_state(who, st, &s) < 0 || format_request(who, st, s, &request) < 0)
+        if (format_request(who, st, s, &request) < 0)
                 return 1;
         r = control_client_query(socket, request, &reply, &len);
         if (r < 0) {
