@@ -16,7 +16,7 @@
 static void help(void)
 {
         printf("Usage: seccompd-shim exec --policy NAME|FILE [OPTIONS] [--] COMMAND [ARG...]\n"
-               "       seccompd-shim hook createRuntime|poststop [--socket PATH]\n"
+               "       seccompd-shim hook [createRuntime|poststop] [--socket PATH]\n"
                "Runtime integration for seccompd, the container syscall supervisor.\n\n"
                "Commands (see seccompd-shim COMMAND --help):\n"
                "  exec   run COMMAND under the seccomp notify filter of a policy, its listener\n"
@@ -24,8 +24,9 @@ static void help(void)
                "         exit status %d when that fails and COMMAND did not run, unless\n"
                "         --allow-unsupervised; policies by NAME from %s\n"
                "  hook   an OCI hook: createRuntime registers the container (its OCI state on\n"
-               "         stdin) with seccompd, poststop ends the registration; seccompd's\n"
-               "         control socket %s\n\n"
+               "         stdin) with seccompd, poststop ends the registration (without a\n"
+               "         stage, the state's status says which); seccompd's control socket\n"
+               "         %s\n\n"
                "Options:\n"
                "  -h, --help      show this help\n"
                "      --version   show the version\n",

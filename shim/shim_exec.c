@@ -55,7 +55,8 @@ static void help(void)
                "                             answer, or the filter cannot be installed: warn and\n"
                "                             run COMMAND without any filter instead of failing\n"
                "  -h, --help                 show this help\n\n"
-               "no_new_privs is set only without CAP_SYS_ADMIN, where the kernel requires it.\n\n"
+               "seccompd accepts listeners from root only. no_new_privs is set only without\n"
+               "CAP_SYS_ADMIN, where the kernel requires it.\n\n"
                "Exit status: COMMAND's; %d when the shim failed before COMMAND ran (no policy,\n"
                "seccompd unreachable or refusing, no answer in time; COMMAND did not run);\n"
                "%d when COMMAND cannot be run; %d when it is not found.\n",
