@@ -7,15 +7,11 @@
 #include "common/fileio.h"
 #include "common/macro.h"
 
-int read_file_bounded(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len)
 {
-        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ char *buf = malloc(max + 1);
         size_t len = 0;
 
-        if (fd < 0)
-                return -errno;
-        buf = malloc(max + 1);
         if (!buf)
                 return -ENOMEM;
         for (;;) {
@@ -36,4 +32,13 @@ int read_file_bounded(int dirfd, const char *path, size_t max, char **ret, size_
         *ret = TAKE_PTR(buf);
         *ret_len = len;
         return 0;
+}
+
+int read_file_bounded(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
+{
+        _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+        if (fd < 0)
+                return -errno;
+        return read_fd_bounded(fd, max, ret, ret_len);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/json_write.h"
 #include "common/macro.h"
 #include "policy/filter.h"
 #include "policy/schema.h"
@@ -24,22 +25,6 @@ const char *filter_op_to_string(enum scmp_compare op)
 static int done(FILE *f)
 {
         return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
-}
-
-static void json_string(FILE *f, const char *s)
-{
-        fputc('"', f);
-        for (; *s; s++) {
-                unsigned char c = (unsigned char) *s;
-
-                if (c == '"' || c == '\\')
-                        fprintf(f, "\\%c", c);
-                else if (c < 0x20)
-                        fprintf(f, "\\u%04x", c);
-                else
-                        fputc(c, f);
-        }
-        fputc('"', f);
 }
 
 static bool same_rule(const struct filter_rule *a, const struct filter_rule *b)
@@ -86,7 +71,7 @@ static void oci_entry(const struct filter_plan *plan, size_t first, const struct
         for (size_t j = first; j < plan->n_syscalls; j++)
                 if (has_rule(&plan->syscalls[j], r)) {
                         fprintf(f, "%s", any ? ", " : "");
-                        json_string(f, plan->syscalls[j].name);
+                        json_write_string(f, plan->syscalls[j].name);
                         any = true;
                 }
         fprintf(f, "],\n      \"action\": \"SCMP_ACT_NOTIFY\"");
@@ -114,9 +99,9 @@ int filter_print_oci(const struct filter_plan *plan, const char *listener_path, 
 
         snprintf(metadata, sizeof(metadata), "policy=%s", plan->policy);
         fprintf(f, "{\n  \"defaultAction\": \"SCMP_ACT_ALLOW\",\n  \"listenerPath\": ");
-        json_string(f, listener_path ? listener_path : FILTER_LISTENER_DEFAULT);
+        json_write_string(f, listener_path ? listener_path : FILTER_LISTENER_DEFAULT);
         fprintf(f, ",\n  \"listenerMetadata\": ");
-        json_string(f, metadata);
+        json_write_string(f, metadata);
         fprintf(f, ",\n  \"syscalls\": [");
         for (size_t i = 0; i < plan->n_syscalls; i++)
                 always |= plan->syscalls[i].trap == FILTER_TRAP_ALWAYS;

@@ -29,6 +29,8 @@
 #include "supervisor/control.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
+#include "supervisor/intake_hook.h"
+#include "supervisor/oci_state.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/registry.h"
 #include "supervisor/reload.h"
@@ -151,9 +153,9 @@ static char *escape_text(const char *s)
         return buf;
 }
 
-/* A string, tagged !!str so that JSON mode quotes it even when it reads as a
- * number, true or null. */
-static void put_str(struct reply *r, struct fy_node *parent, const char *key, const char *s)
+/* A string node, escaped and tagged !!str so that JSON mode quotes it even when
+ * it reads as a number, true or null; NULL on ENOMEM. */
+static struct fy_node *str_node(struct reply *r, const char *s)
 {
         _cleanup_free_ char *text = escape_text(s ? s : "");
         struct fy_node *v = text ? fy_node_create_scalar_copy(r->doc, text, FY_NT) : NULL;
@@ -162,7 +164,17 @@ static void put_str(struct reply *r, struct fy_node *parent, const char *key, co
                 fy_node_free(v);
                 v = NULL;
         }
-        put_node(r, parent, key, v);
+        return v;
+}
+
+static void put_str(struct reply *r, struct fy_node *parent, const char *key, const char *s)
+{
+        put_node(r, parent, key, str_node(r, s));
+}
+
+static void put_bool(struct reply *r, struct fy_node *parent, const char *key, bool v)
+{
+        put_node(r, parent, key, fy_node_create_scalar(r->doc, v ? "true" : "false", FY_NT));
 }
 
 _printf_(4, 5) static void put_strf(struct reply *r, struct fy_node *parent, const char *key, const char *fmt, ...)
@@ -271,6 +283,23 @@ static void build_pending(struct reply *r, struct fy_node *root, struct daemon *
                 put_notification(r, seq, list_entry(pos, struct notification, pending_node), now);
 }
 
+/* The hook's annotations: keys came from the runtime, so they are copied and
+ * escaped like values (put_node references its literal keys). */
+static void put_annotations(struct reply *r, struct fy_node *parent, const struct oci_state *s)
+{
+        struct fy_node *m = put_map(r, parent, "annotations");
+
+        for (size_t i = 0; s && m && i < s->n_annotations && r->error == 0; i++) {
+                struct fy_node *k = str_node(r, s->annotations[i].key), *v = str_node(r, s->annotations[i].value);
+
+                if (k && v && fy_node_mapping_append(m, k, v) == 0)
+                        continue;
+                fy_node_free(k);
+                fy_node_free(v);
+                r->error = -ENOMEM;
+        }
+}
+
 static void put_container(struct reply *r, struct fy_node *seq, const struct container *ct, uint64_t now)
 {
         struct fy_node *m = put_map(r, seq, NULL);
@@ -288,16 +317,19 @@ static void put_container(struct reply *r, struct fy_node *seq, const struct con
         put_str(r, m, "id", ct->id);
         put_i64(r, m, "init_pid", ct->init_pid);
         put_str(r, m, "bundle", ct->bundle);
-        put_str(r, m, "policy", ct->policy_name);
+        put_str(r, m, "policy", ct->policy_name); /* "" until a hook-registered record's first listener */
         put_str(r, m, "cgroup2", ct->cgroup2);
         put_u64(r, m, "bpf_programs", bpf_container_attached(ct->bpf));
-        put_u64(r, m, "policy_version", ct->policy_version->version);
-        current = policy_store_peek(ct->daemon->policies, ct->policy_name);
+        put_u64(r, m, "policy_version", ct->policy_version ? ct->policy_version->version : 0);
+        current = ct->policy_name ? policy_store_peek(ct->daemon->policies, ct->policy_name) : NULL;
         put_u64(r, m, "policy_current_version", current ? current->version : 0);
         put_u64(r, m, "listeners", listeners);
         put_u64(r, m, "pending", pending);
         put_u64(r, m, "age_us", now > ct->registered_usec ? now - ct->registered_usec : 0);
         put_counters(r, m, "counters", &ct->counters);
+        put_bool(r, m, "hook", ct->hooked);
+        if (ct->oci)
+                put_annotations(r, m, ct->oci);
 }
 
 static void build_containers(struct reply *r, struct fy_node *root, struct daemon *d)
@@ -377,22 +409,55 @@ static void build_reload(struct reply *r, struct fy_node *root, struct daemon *d
 static void build_ping(struct reply *r, struct fy_node *root, struct daemon *d)
 {
         (void) d;
-        put_node(r, root, "pong", fy_node_create_scalar(r->doc, "true", FY_NT));
+        put_bool(r, root, "pong", true);
         put_i64(r, root, "pid", getpid());
 }
 
+/* register STATE: an OCI hook's container, before it runs (supervisor/intake_hook.h). */
+static void build_register(struct reply *r, struct fy_node *root, struct daemon *d, const char *args)
+{
+        char err[512] = "";
+        struct container *c;
+
+        if (intake_hook_register(d, args, &c, err, sizeof(err)) < 0) {
+                put_str(r, root, "error", err);
+                return;
+        }
+        put_str(r, root, "registered", c->id);
+        put_i64(r, root, "init_pid", c->init_pid);
+        put_str(r, root, "cgroup2", c->cgroup2);
+}
+
+/* unregister STATE: poststop; "unregistered": false when it had already ended. */
+static void build_unregister(struct reply *r, struct fy_node *root, struct daemon *d, const char *args)
+{
+        char err[512] = "";
+        int ret = intake_hook_unregister(d, args, err, sizeof(err));
+
+        if (ret < 0)
+                put_str(r, root, "error", err);
+        else
+                put_bool(r, root, "unregistered", ret > 0);
+}
+
+/* Every command is root only (the peer check in conn_new), the mutating ones
+ * (reload, register, unregister) included. */
 struct command {
         const char *name;
         void (*build)(struct reply *r, struct fy_node *root, struct daemon *d);
+        /* Instead, for a command taking the rest of the line as its argument. */
+        void (*build_args)(struct reply *r, struct fy_node *root, struct daemon *d, const char *args);
 };
 
 static const struct command commands[] = {
-        { "ping", build_ping },
-        { "pending", build_pending },
-        { "containers", build_containers },
-        { "stats", build_stats },
-        { "policies", build_policies },
-        { "reload", build_reload },
+        { "ping", build_ping, NULL },
+        { "pending", build_pending, NULL },
+        { "containers", build_containers, NULL },
+        { "stats", build_stats, NULL },
+        { "policies", build_policies, NULL },
+        { "reload", build_reload, NULL },
+        { "register", NULL, build_register },
+        { "unregister", NULL, build_unregister },
 };
 
 static void build_error(struct reply *r, struct fy_node *root, const char *message)
@@ -418,6 +483,10 @@ static void build_request(struct reply *r, struct fy_node *root, struct daemon *
         for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
                 if (strlen(commands[i].name) != len || strncmp(commands[i].name, request, len) != 0)
                         continue;
+                if (commands[i].build_args) {
+                        commands[i].build_args(r, root, d, args);
+                        return;
+                }
                 if (*args == '\0') {
                         commands[i].build(r, root, d);
                         return;

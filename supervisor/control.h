@@ -6,8 +6,10 @@ struct daemon;
 struct control;
 
 /* Bounds on one connection: a longer request line is answered with an error, a
- * client that has not completed its exchange in time is dropped. */
-#define CONTROL_MAX_REQUEST 4096
+ * client that has not completed its exchange in time is dropped. A register
+ * request carries the container's annotations: 64 KiB leaves room for those
+ * CRI-O and Kubernetes add. */
+#define CONTROL_MAX_REQUEST 65536
 #define CONTROL_TIMEOUT_MS 5000
 #define CONTROL_MAX_CONNECTIONS 16
 
@@ -36,7 +38,9 @@ int control_adopt(struct daemon *d, int fd, struct control **ret);
 const char *control_path(const struct control *c);
 
 /* The reply to one request line (a command word and optional arguments, without
- * the newline): "ping", "pending", "containers", "stats". An unknown or malformed
+ * the newline): "ping", "pending", "containers", "stats", "policies", "reload",
+ * "register STATE", "unregister STATE" (STATE: the plain OCI state JSON an OCI
+ * hook reads; supervisor/intake_hook.h). An unknown or malformed
  * request still yields a document, {"error": "..."}. *ret_json is a NUL-terminated
  * JSON document ending in a newline, owned by the caller (free()). Strings that
  * came from containers or trapped processes are made printable ASCII (\xNN,

@@ -16,6 +16,7 @@
 #include <seccomp.h>
 
 #include "common/fileio.h"
+#include "common/json_write.h"
 #include "common/macro.h"
 #include "policy/filter.h"
 #include "supervisor/ctl.h"
@@ -29,8 +30,6 @@ enum format {
         FORMAT_LXC,
         FORMAT_BPF,
 };
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
 
 static void seccomp_releasep(scmp_filter_ctx *ctx)
 {
@@ -55,23 +54,10 @@ static void fy_diag_destroyp(struct fy_diag **d)
 static int load_plan(const struct ctl_options *o, const char *cmd, const char *name, uint32_t arch,
                      struct filter_plan **ret)
 {
-        _cleanup_(policy_freep) struct policy *p = NULL;
-        int r;
+        char who[64];
 
-        r = policy_load_one(o->policy_dir, name, arch, stderr, &p);
-        if (r == -ENOENT)
-                fprintf(stderr, "seccompctl: %s: no policy \"%s\" in %s\n", cmd, name, o->policy_dir);
-        else if (r == -EINVAL)
-                fprintf(stderr, "seccompctl: %s: policy \"%s\" has errors (see above)\n", cmd, name);
-        else if (r < 0)
-                fprintf(stderr, "seccompctl: %s: cannot load policy \"%s\": %s\n", cmd, name, strerror(-r));
-        if (r < 0)
-                return r;
-        r = filter_plan_build(p, arch, ret);
-        if (r < 0)
-                fprintf(stderr, "seccompctl: %s: cannot compile policy \"%s\": %s\n", cmd, name,
-                        r == -ENOENT ? "it names a syscall this arch does not have" : strerror(-r));
-        return r;
+        snprintf(who, sizeof(who), "seccompctl: %s", cmd);
+        return policy_load_plan(o->policy_dir, name, arch, stderr, who, ret);
 }
 
 /* ---- policy filter ---- */
@@ -206,22 +192,6 @@ int ctl_policy_filter(int argc, char **argv, const struct ctl_options *o)
 
 /* ---- oci-patch: the JSON document ---- */
 
-static void json_string(FILE *f, const char *s)
-{
-        fputc('"', f);
-        for (; *s; s++) {
-                unsigned char ch = (unsigned char) *s;
-
-                if (ch == '"' || ch == '\\')
-                        fprintf(f, "\\%c", ch);
-                else if (ch < 0x20)
-                        fprintf(f, "\\u%04x", ch);
-                else
-                        fputc(ch, f);
-        }
-        fputc('"', f);
-}
-
 /* A node of |doc| built from JSON text made by |print|; NULL on failure. The
  * document takes the text: libfyaml's nodes point into their source. */
 static struct fy_node *node_from(struct fy_document *doc, void (*print)(FILE *f, const void *arg), const void *arg)
@@ -240,7 +210,7 @@ static struct fy_node *node_from(struct fy_document *doc, void (*print)(FILE *f,
 
 static void print_string(FILE *f, const void *s)
 {
-        json_string(f, s);
+        json_write_string(f, s);
 }
 
 static void print_args(FILE *f, const void *rule)
@@ -251,7 +221,7 @@ static void print_args(FILE *f, const void *rule)
 static void print_names(FILE *f, const void *name)
 {
         fputc('[', f);
-        json_string(f, name);
+        json_write_string(f, name);
         fputc(']', f);
 }
 

@@ -1,4 +1,5 @@
-/* ContainerProcessState JSON → struct oci_state, with libfyaml in JSON mode. */
+/* ContainerProcessState JSON and the plain OCI state an OCI hook reads →
+ * struct oci_state, with libfyaml in JSON mode; and that state written back. */
 #include <errno.h>
 #include <libfyaml.h>
 #include <limits.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_write.h"
 #include "common/macro.h"
 #include "supervisor/oci_state.h"
 
@@ -63,7 +65,8 @@ static int get_string(struct fy_node *map, const char *key, bool required, char 
         return scalar_dup(n, ret);
 }
 
-static int get_pid(struct fy_node *map, const char *key, bool required, pid_t *ret)
+/* A pid of at least |min|: 0 is "no process" where a stopped container's state has one. */
+static int get_pid(struct fy_node *map, const char *key, bool required, long min, pid_t *ret)
 {
         struct fy_node *n = fy_node_mapping_lookup_by_string(map, key, FY_NT);
         char buf[32], *end;
@@ -82,7 +85,7 @@ static int get_pid(struct fy_node *map, const char *key, bool required, pid_t *r
         buf[len] = '\0';
         errno = 0;
         v = strtol(buf, &end, 10);
-        if (errno || *end || v <= 0 || v > INT_MAX)
+        if (errno || *end || v < min || v > INT_MAX)
                 return -EINVAL;
         *ret = (pid_t) v;
         return 0;
@@ -107,7 +110,8 @@ static int parse_fds(struct fy_node *root, struct oci_state *s, char *errbuf, si
         return 0;
 }
 
-static int parse_annotations(struct fy_node *state, struct oci_state *s, char *errbuf, size_t errlen)
+static int parse_annotations(struct fy_node *state, const char *where, struct oci_state *s, char *errbuf,
+                             size_t errlen)
 {
         struct fy_node *map = fy_node_mapping_lookup_by_string(state, "annotations", FY_NT);
         struct fy_node_pair *pair;
@@ -116,7 +120,7 @@ static int parse_annotations(struct fy_node *state, struct oci_state *s, char *e
         if (!map || fy_node_is_null(map))
                 return 0;
         if (!fy_node_is_mapping(map))
-                return fail(errbuf, errlen, "\"state.annotations\" is not an object");
+                return fail(errbuf, errlen, "\"%sannotations\" is not an object", where);
         while ((pair = fy_node_mapping_iterate(map, &iter))) {
                 struct oci_annotation *a;
 
@@ -134,39 +138,57 @@ static int parse_annotations(struct fy_node *state, struct oci_state *s, char *e
         return 0;
 }
 
-static int parse_state(struct fy_node *root, struct oci_state *s, char *errbuf, size_t errlen)
+/* The fields of the OCI state object (runtime-spec runtime.md "State"), |where|
+ * it sits ("state." inside a ContainerProcessState, "" on its own); a pid of at
+ * least |min_pid|. */
+static int parse_state(struct fy_node *state, const char *where, long min_pid, struct oci_state *s, char *errbuf,
+                       size_t errlen)
 {
-        struct fy_node *state = fy_node_mapping_lookup_by_string(root, "state", FY_NT);
-
         if (!state || !fy_node_is_mapping(state))
                 return fail(errbuf, errlen, "\"state\" missing or not an object");
         if (get_string(state, "id", true, &s->id) < 0 || s->id[0] == '\0')
-                return fail(errbuf, errlen, "\"state.id\" missing or not a non-empty string");
+                return fail(errbuf, errlen, "\"%sid\" missing or not a non-empty string", where);
         if (get_string(state, "status", false, &s->status) < 0)
-                return fail(errbuf, errlen, "\"state.status\" is not a string");
-        if (get_pid(state, "pid", false, &s->init_pid) < 0)
-                return fail(errbuf, errlen, "\"state.pid\" is not a positive integer");
+                return fail(errbuf, errlen, "\"%sstatus\" is not a string", where);
+        if (get_pid(state, "pid", false, min_pid, &s->init_pid) < 0)
+                return fail(errbuf, errlen, "\"%spid\" is not a %s integer", where,
+                            min_pid > 0 ? "positive" : "non-negative");
         if (get_string(state, "bundle", false, &s->bundle) < 0)
-                return fail(errbuf, errlen, "\"state.bundle\" is not a string");
-        return parse_annotations(state, s, errbuf, errlen);
+                return fail(errbuf, errlen, "\"%sbundle\" is not a string", where);
+        return parse_annotations(state, where, s, errbuf, errlen);
 }
 
-static int parse_root(struct fy_node *root, struct oci_state *s, char *errbuf, size_t errlen)
+/* Both kinds: an object with an ociVersion. */
+static int parse_version(struct fy_node *root, struct oci_state *s, char *errbuf, size_t errlen)
 {
-        int r;
-
         if (!root || !fy_node_is_mapping(root))
                 return fail(errbuf, errlen, "not a JSON object");
         if (get_string(root, "ociVersion", true, &s->oci_version) < 0)
                 return fail(errbuf, errlen, "\"ociVersion\" missing or not a string");
+        return 0;
+}
+
+static int parse_process_state(struct fy_node *root, struct oci_state *s, char *errbuf, size_t errlen)
+{
+        int r = parse_version(root, s, errbuf, errlen);
+
+        if (r < 0)
+                return r;
         r = parse_fds(root, s, errbuf, errlen);
         if (r < 0)
                 return r;
-        if (get_pid(root, "pid", true, &s->pid) < 0)
+        if (get_pid(root, "pid", true, 1, &s->pid) < 0)
                 return fail(errbuf, errlen, "\"pid\" missing or not a positive integer");
         if (get_string(root, "metadata", false, &s->metadata) < 0)
                 return fail(errbuf, errlen, "\"metadata\" is not a string");
-        return parse_state(root, s, errbuf, errlen);
+        return parse_state(fy_node_mapping_lookup_by_string(root, "state", FY_NT), "state.", 1, s, errbuf, errlen);
+}
+
+static int parse_plain_state(struct fy_node *root, struct oci_state *s, char *errbuf, size_t errlen)
+{
+        int r = parse_version(root, s, errbuf, errlen);
+
+        return r < 0 ? r : parse_state(root, "", 0, s, errbuf, errlen);
 }
 
 static void first_diag_error(struct fy_diag *diag, char *errbuf, size_t errlen)
@@ -180,7 +202,10 @@ static void first_diag_error(struct fy_diag *diag, char *errbuf, size_t errlen)
                 fail(errbuf, errlen, "malformed JSON");
 }
 
-int oci_state_parse(const char *buf, size_t len, struct oci_state **ret, char *errbuf, size_t errlen)
+/* Parses |buf| as JSON and fills a new oci_state from its root with |parse|. */
+static int parse_with(const char *buf, size_t len, int (*parse)(struct fy_node *root, struct oci_state *s,
+                                                                char *errbuf, size_t errlen),
+                      struct oci_state **ret, char *errbuf, size_t errlen)
 {
         _cleanup_(fy_diag_destroyp) struct fy_diag *diag = NULL;
         _cleanup_(fy_document_destroyp) struct fy_document *doc = NULL;
@@ -208,11 +233,48 @@ int oci_state_parse(const char *buf, size_t len, struct oci_state **ret, char *e
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        r = parse_root(fy_document_root(doc), s, errbuf, errlen);
+        r = parse(fy_document_root(doc), s, errbuf, errlen);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(s);
         return 0;
+}
+
+int oci_state_parse(const char *buf, size_t len, struct oci_state **ret, char *errbuf, size_t errlen)
+{
+        return parse_with(buf, len, parse_process_state, ret, errbuf, errlen);
+}
+
+int oci_state_parse_state(const char *buf, size_t len, struct oci_state **ret, char *errbuf, size_t errlen)
+{
+        return parse_with(buf, len, parse_plain_state, ret, errbuf, errlen);
+}
+
+int oci_state_write_state(const struct oci_state *s, FILE *f)
+{
+        fputs("{\"ociVersion\":", f);
+        json_write_string(f, s->oci_version ? s->oci_version : "");
+        fputs(",\"id\":", f);
+        json_write_string(f, s->id);
+        if (s->status) {
+                fputs(",\"status\":", f);
+                json_write_string(f, s->status);
+        }
+        if (s->init_pid > 0)
+                fprintf(f, ",\"pid\":%d", (int) s->init_pid);
+        if (s->bundle) {
+                fputs(",\"bundle\":", f);
+                json_write_string(f, s->bundle);
+        }
+        fputs(",\"annotations\":{", f);
+        for (size_t i = 0; i < s->n_annotations; i++) {
+                fputs(i ? "," : "", f);
+                json_write_string(f, s->annotations[i].key);
+                fputc(':', f);
+                json_write_string(f, s->annotations[i].value);
+        }
+        fputs("}}", f);
+        return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
 }
 
 struct oci_state *oci_state_free(struct oci_state *s)

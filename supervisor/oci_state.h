@@ -1,9 +1,12 @@
 /* The OCI ContainerProcessState a runtime sends with a seccomp listener fd
- * (runtime-spec config-linux.md, "listenerPath"). Parsing is pure and fuzzed:
- * the bytes come from a peer we only partly trust. */
+ * (runtime-spec config-linux.md, "listenerPath"), and the plain OCI state an OCI
+ * hook reads on stdin (runtime-spec runtime.md, "State"), which seccompd-shim
+ * forwards to the control socket. Parsing is pure and fuzzed: the bytes come
+ * from a peer we only partly trust. */
 #pragma once
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "common/macro.h"
@@ -35,6 +38,18 @@ struct oci_state {
  * required field: ociVersion, fds, pid, state.id) or -E2BIG (too many fds or
  * annotations) or -ENOMEM, and writes a one-line reason to errbuf. Does not log. */
 int oci_state_parse(const char *buf, size_t len, struct oci_state **ret, char *errbuf, size_t errlen);
+
+/* Parses the plain OCI state object of an OCI hook: ociVersion and id required;
+ * status, pid (0 or absent: no process, as for a stopped container), bundle and
+ * annotations optional; unknown fields ignored. Fills the same fields as the
+ * "state" object of oci_state_parse() (pid goes to init_pid; pid, fds and
+ * metadata stay empty). Errors as oci_state_parse(). Does not log. */
+int oci_state_parse_state(const char *buf, size_t len, struct oci_state **ret, char *errbuf, size_t errlen);
+
+/* Writes |s| as a plain OCI state object on one line (compact JSON, no newline):
+ * ociVersion, id, status, pid and bundle where set, annotations. What
+ * oci_state_parse_state() reads back to the same fields. 0 or -EIO. */
+int oci_state_write_state(const struct oci_state *s, FILE *f);
 
 struct oci_state *oci_state_free(struct oci_state *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct oci_state *, oci_state_free)

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include "common/fileio.h"
 #include "common/macro.h"
 #include "policy/builtin.h"
+#include "policy/filter.h"
 #include "supervisor/policy_store.h"
 
 /* FNV-1a: tells whether a file changed; not a security boundary. */
@@ -353,5 +355,31 @@ int policy_load_one(const char *dir, const char *name_or_path, uint32_t arch, FI
         r = policy_builtin_default(arch, ret, &diags);
         policy_diags_print(&diags, POLICY_BUILTIN_FILE, diag_out);
         policy_diags_clear(&diags);
+        return r;
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
+
+int policy_load_plan(const char *dir, const char *name_or_path, uint32_t arch, FILE *diag_out, const char *who,
+                     struct filter_plan **ret)
+{
+        _cleanup_(policy_freep) struct policy *p = NULL;
+        int r;
+
+        r = policy_load_one(dir, name_or_path, arch, diag_out, &p);
+        if (r == -ENOENT && looks_like_path(name_or_path))
+                fprintf(diag_out, "%s: no policy file \"%s\"\n", who, name_or_path);
+        else if (r == -ENOENT)
+                fprintf(diag_out, "%s: no policy \"%s\" in %s\n", who, name_or_path, dir ? dir : POLICY_DIR_DEFAULT);
+        else if (r == -EINVAL)
+                fprintf(diag_out, "%s: policy \"%s\" has errors (see above)\n", who, name_or_path);
+        else if (r < 0)
+                fprintf(diag_out, "%s: cannot load policy \"%s\": %s\n", who, name_or_path, strerror(-r));
+        if (r < 0)
+                return r;
+        r = filter_plan_build(p, arch, ret);
+        if (r < 0)
+                fprintf(diag_out, "%s: cannot compile policy \"%s\": %s\n", who, name_or_path,
+                        r == -ENOENT ? "it names a syscall this arch does not have" : strerror(-r));
         return r;
 }

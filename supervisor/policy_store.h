@@ -11,6 +11,8 @@
 #include "policy/parse.h"
 #include "policy/policy.h"
 
+struct filter_plan;
+
 /* From meson: SYSCONFDIR/seccompd/policies, /etc/seccompd/policies for prefix /usr. */
 #ifdef SECCOMPD_POLICY_DIR
 #define POLICY_DIR_DEFAULT SECCOMPD_POLICY_DIR
@@ -66,3 +68,11 @@ struct policy_version *policy_version_unref(struct policy_version *v);
  * Diagnostics go to |diag_out|. 0, -ENOENT (no such policy), -EINVAL (errors). */
 int policy_load_one(const char *dir, const char *name_or_path, uint32_t arch, FILE *diag_out,
                     struct policy **ret);
+
+/* policy_load_one(), then the policy compiled to the filter it needs for |arch|
+ * (policy/filter.h), for seccompctl policy filter / oci-patch and seccompd-shim.
+ * Says why not on |diag_out|, each line prefixed by |who| ("seccompctl: oci-patch").
+ * 0, or -ENOENT (no such policy, or a syscall this arch lacks), -EINVAL
+ * (errors), -ENOMEM, -errno reading the file. */
+int policy_load_plan(const char *dir, const char *name_or_path, uint32_t arch, FILE *diag_out, const char *who,
+                     struct filter_plan **ret);

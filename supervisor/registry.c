@@ -1,5 +1,6 @@
 /* Container records and their listener fds. Lifetimes follow libuv: a listener is
- * freed from its poll handle's close callback, a container with its last listener. */
+ * freed from its poll handle's close callback; a container once no listener and
+ * no OCI hook registration holds it (a registration's pidfd poll closes first). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +19,7 @@
 #include "supervisor/dispatch.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/helper_link.h"
+#include "supervisor/oci_state.h"
 #include "supervisor/registry.h"
 
 void registry_init(struct registry *reg)
@@ -49,6 +51,7 @@ static struct container *container_free(struct container *c)
         helper_link_close(c->helper);
         bpf_container_free(c->bpf);
         free(c->cgroup2);
+        oci_state_free(c->oci);
         free(c);
         return NULL;
 }
@@ -81,6 +84,22 @@ static void read_cgroup2(struct container *c)
                 c->cgroup2 = strdup(path);
 }
 
+/* The policy the container's listeners get; a hook-registered record has none
+ * until its first listener brings one. */
+static int container_set_policy(struct container *c, const struct container_info *info)
+{
+        char *name;
+
+        if (strdup_or_null(info->policy_name, &name) < 0)
+                return -ENOMEM;
+        free(c->policy_name);
+        c->policy_name = name;
+        policy_version_unref(c->policy_version);
+        c->policy_version = policy_version_ref(info->policy_version);
+        c->policy = c->policy_version ? c->policy_version->policy : NULL;
+        return 0;
+}
+
 static int container_new(struct daemon *d, const struct container_info *info, struct container **ret)
 {
         _cleanup_(container_freep) struct container *c = calloc(1, sizeof(*c));
@@ -92,7 +111,7 @@ static int container_new(struct daemon *d, const struct container_info *info, st
         list_init(&c->listeners);
         list_init(&c->node);
         if (strdup_or_null(info->id, &c->id) < 0 || strdup_or_null(info->bundle, &c->bundle) < 0 ||
-            strdup_or_null(info->policy_name, &c->policy_name) < 0)
+            container_set_policy(c, info) < 0)
                 return -ENOMEM;
         /* Identity is a pidfd taken now, never the bare pid later. */
         pidfd = (int) syscall(SYS_pidfd_open, info->init_pid, 0);
@@ -101,8 +120,6 @@ static int container_new(struct daemon *d, const struct container_info *info, st
         c->pidfd = pidfd;
         c->init_pid = info->init_pid;
         read_cgroup2(c);
-        c->policy_version = policy_version_ref(info->policy_version);
-        c->policy = c->policy_version->policy;
         c->registered_usec = now_usec();
         c->daemon = d;
         c->log_rl = (struct ratelimit) { .interval_usec = 10 * 1000000ULL, .burst = 20 };
@@ -110,13 +127,25 @@ static int container_new(struct daemon *d, const struct container_info *info, st
         return 0;
 }
 
-/* Takes c out of the registry (idempotent); it is freed with its last listener. */
+/* Takes c out of the registry (idempotent); container_release() frees it. */
 static void container_unlink(struct container *c)
 {
         if (list_empty(&c->node))
                 return;
         list_del(&c->node);
         c->daemon->registry.n_containers--;
+}
+
+/* Frees |c| once nothing holds it: no listener, no hook registration, and the
+ * registration's pidfd poll closed (libuv holds &c->exit_poll until then). */
+static void container_release(struct container *c)
+{
+        if (!list_empty(&c->listeners) || c->hooked || c->exit_polling)
+                return;
+        if (c->log_rl.suppressed > 0)
+                log_warning("container %s: %u more log lines were suppressed", c->id, c->log_rl.suppressed);
+        container_unlink(c);
+        container_free(c);
 }
 
 /* The container's init has exited: the pidfd polls readable. */
@@ -127,11 +156,60 @@ static bool container_exited(const struct container *c)
         return poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP));
 }
 
+static void on_exit_poll_closed(uv_handle_t *handle)
+{
+        struct container *c = container_of((uv_poll_t *) handle, struct container, exit_poll);
+
+        c->exit_polling = false;
+        container_release(c);
+}
+
+/* Ends the hook registration (idempotent): the record is listed while listeners
+ * remain, and freed from the poll's close callback when none do. */
+static void container_unhook(struct container *c)
+{
+        c->hooked = false;
+        if (list_empty(&c->listeners))
+                container_unlink(c);
+        if (c->exit_polling && !uv_is_closing((uv_handle_t *) &c->exit_poll))
+                uv_close((uv_handle_t *) &c->exit_poll, on_exit_poll_closed);
+}
+
+static void on_init_exit(uv_poll_t *handle, int status, int events)
+{
+        struct container *c = container_of(handle, struct container, exit_poll);
+
+        (void) status;
+        (void) events;
+        log_info("container %s: init pid %d exited, ending its hook registration", c->id, (int) c->init_pid);
+        container_unhook(c);
+}
+
+/* Polls the pidfd while the record is hook-registered: nothing else would notice
+ * a container that has no listener go away. */
+static int exit_poll_start(struct container *c)
+{
+        int r;
+
+        if (c->exit_polling) /* a registration ended and begun again in one loop turn: rare */
+                return uv_is_closing((uv_handle_t *) &c->exit_poll) ? -EAGAIN : 0;
+        r = uv_poll_init(&c->daemon->loop, &c->exit_poll, c->pidfd);
+        if (r < 0)
+                return r;
+        c->exit_polling = true;
+        r = uv_poll_start(&c->exit_poll, UV_READABLE, on_init_exit);
+        if (r < 0)
+                uv_close((uv_handle_t *) &c->exit_poll, on_exit_poll_closed);
+        return r;
+}
+
 static void container_retire(struct container *c)
 {
         container_unlink(c);
+        container_unhook(c);
         list_for_each_safe(pos, tmp, &c->listeners)
                 listener_close(list_entry(pos, struct listener, node));
+        container_release(c);
 }
 
 static void on_listener_event(uv_poll_t *handle, int status, int events)
@@ -149,13 +227,13 @@ static void on_listener_closed(uv_handle_t *handle)
         safe_close(l->fd);
         list_del(&l->node);
         free(l);
-        if (list_empty(&c->listeners)) {
+        if (!list_empty(&c->listeners))
+                return;
+        if (c->hooked)
+                log_info("container %s: last listener closed, kept until its hook registration ends", c->id);
+        else
                 log_info("container %s: last listener closed, forgetting it", c->id);
-                if (c->log_rl.suppressed > 0)
-                        log_warning("container %s: %u more log lines were suppressed", c->id, c->log_rl.suppressed);
-                container_unlink(c);
-                container_free(c);
-        }
+        container_release(c);
 }
 
 static void on_listener_aborted(uv_handle_t *handle)
@@ -218,6 +296,8 @@ int registry_add_listener(struct daemon *d, const struct container_info *info, i
                 container_retire(c);
                 c = NULL;
         }
+        if (c && !c->policy_version && container_set_policy(c, info) < 0)
+                return log_warning_errno(-ENOMEM, "container %s: %m", info->id);
         if (!c) {
                 r = container_new(d, info, &c);
                 if (r < 0)
@@ -229,14 +309,55 @@ int registry_add_listener(struct daemon *d, const struct container_info *info, i
         }
         r = listener_new(c, listener_fd);
         if (r < 0) {
-                if (created && list_empty(&c->listeners)) {
-                        container_unlink(c);
-                        container_free(c);
-                }
+                if (created)
+                        container_release(c);
                 return log_warning_errno(r, "container %s: cannot poll listener: %m", info->id);
         }
         *ret = c;
         return 0;
+}
+
+int registry_register(struct daemon *d, const struct container_info *info, struct oci_state **oci,
+                      struct container **ret)
+{
+        struct container *c = registry_find(&d->registry, info->id);
+        int r;
+
+        if (c && c->init_pid != info->init_pid) {
+                if (!container_exited(c))
+                        return -EEXIST;
+                container_retire(c);
+                c = NULL;
+        }
+        if (!c) {
+                r = container_new(d, info, &c);
+                if (r < 0)
+                        return r;
+                list_add_tail(&d->registry.containers, &c->node);
+                d->registry.n_containers++;
+        }
+        r = exit_poll_start(c);
+        if (r < 0) {
+                container_release(c); /* only a record made here has nothing else holding it */
+                return r;
+        }
+        c->hooked = true;
+        oci_state_free(c->oci);
+        c->oci = TAKE_PTR(*oci);
+        *ret = c;
+        return 0;
+}
+
+int registry_unregister(struct daemon *d, const char *id, pid_t pid)
+{
+        struct container *c = registry_find(&d->registry, id);
+
+        if (!c || !c->hooked)
+                return 0;
+        if (pid > 0 && pid != c->init_pid && !container_exited(c))
+                return -ESRCH;
+        container_unhook(c);
+        return 1;
 }
 
 void registry_close_all(struct registry *reg)

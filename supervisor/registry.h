@@ -1,6 +1,7 @@
 /* Supervised containers and their listener fds. A container owns its listeners;
  * each listener embeds its uv_poll_t and is freed from its close callback. A
- * container is freed when its last listener is closed. */
+ * container is freed once nothing holds it: no listener is left and no OCI hook
+ * registration (which lasts until unregistered or until init exits). */
 #pragma once
 
 #include <stdbool.h>
@@ -17,6 +18,7 @@ struct policy;
 struct policy_version;
 struct helper_link;
 struct bpf_container;
+struct oci_state;
 
 struct listener {
         uv_poll_t poll;                 /* must stay first-class embedded: libuv holds &poll */
@@ -32,9 +34,9 @@ struct container {
         pid_t init_pid;
         int pidfd;                      /* of init_pid, taken at registration */
         char *bundle;
-        char *policy_name;
-        struct policy_version *policy_version; /* a reference: kept across reloads */
-        const struct policy *policy;    /* policy_version->policy */
+        char *policy_name;              /* NULL until the first listener (hook-registered record) */
+        struct policy_version *policy_version; /* a reference: kept across reloads; NULL as policy_name */
+        const struct policy *policy;    /* policy_version->policy; set whenever a listener is */
         uint64_t registered_usec;       /* monotonic */
         struct stats_counters counters;
         struct ratelimit log_rl;        /* per-notification log lines */
@@ -43,6 +45,10 @@ struct container {
         struct helper_link *helper;     /* its namespace helper; NULL until first needed */
         char *cgroup2;                  /* init's v2 cgroup at registration ("/..."), NULL if none */
         struct bpf_container *bpf;      /* device programs it attached; NULL until first needed */
+        bool hooked;                    /* registered by an OCI hook: kept until unregistered or init exits */
+        struct oci_state *oci;          /* the hook's OCI state (status, annotations), owned; NULL without */
+        uv_poll_t exit_poll;            /* on pidfd while hooked: init's exit ends the registration */
+        bool exit_polling;              /* exit_poll is initialised and its close callback has not run */
         struct daemon *daemon;
 };
 
@@ -61,20 +67,38 @@ struct container_info {
         pid_t init_pid;
         const char *bundle;
         const char *policy_name;
-        struct policy_version *policy_version; /* the record takes its own reference */
+        struct policy_version *policy_version; /* the record takes its own reference; NULL for hooks */
 };
 
 /* Finds or creates the container record for |info| and adds |listener_fd| (taken
  * over on success; on failure the caller still owns it) with a uv_poll on the
  * daemon's loop. An existing record must have the same init pid (-EEXIST
- * otherwise: a different container reusing an id). Returns 0 or -errno; logs. */
+ * otherwise: a different container reusing an id); one a hook registered takes
+ * the listener's policy if it has none yet (its first listener). Returns 0 or
+ * -errno; logs. */
 int registry_add_listener(struct daemon *d, const struct container_info *info, int listener_fd,
                           struct container **ret);
+
+/* Records the container an OCI hook describes (|info|, policy_version NULL), or
+ * marks the record a listener made first as hook-registered too: the record then
+ * stays, with or without listeners, until registry_unregister() or until its init
+ * exits (its pidfd is polled). Takes *|oci| (the hook's state, kept for its
+ * annotations) on success. A record of a live init with another pid is -EEXIST;
+ * one whose init exited is replaced. Returns 0, -EEXIST, -ESRCH (no such pid),
+ * -ENOMEM or the -errno of pidfd_open / uv_poll_init. Does not log. */
+int registry_register(struct daemon *d, const struct container_info *info, struct oci_state **oci,
+                      struct container **ret);
+
+/* Ends the hook registration of container |id|; |pid| > 0 must be its init's
+ * unless that init has exited (-ESRCH). The record goes now if it has no
+ * listener, else with its last one. Returns 1 when a registration ended, 0 when
+ * |id| had none. Does not log. */
+int registry_unregister(struct daemon *d, const char *id, pid_t pid);
 
 /* Starts closing a listener (idempotent): fails its in-flight notifications
  * quietly, stops polling, closes the fd in the close callback; the container goes
  * with its last listener. */
 void listener_close(struct listener *l);
 
-/* Closes every listener of every container (shutdown). */
+/* Closes every listener and ends every hook registration (shutdown). */
 void registry_close_all(struct registry *reg);

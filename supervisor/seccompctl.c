@@ -8,20 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <libfyaml.h>
 
 #include "common/macro.h"
+#include "supervisor/control_client.h"
 #include "supervisor/ctl.h"
 #include "supervisor/policy_store.h"
 
-#define DEFAULT_CONTROL "/run/seccompd/control.sock"
-#define REPLY_MAX (64U << 20)
-#define REPLY_TIMEOUT_SEC 10
 #define TABLE_MAX_COLUMNS 10
 #define TABLE_POLICY_WIDTH 300
 
@@ -31,7 +26,8 @@ static void help(void)
                "Show what a running seccompd is doing.\n\n"
                "Commands that ask the daemon:\n"
                "  pending                 notifications being handled right now\n"
-               "  containers              supervised containers, their policy version and counters\n"
+               "  containers              supervised containers (also those OCI hooks registered),\n"
+               "                          their policy version and counters\n"
                "  stats                   totals and latency percentiles\n"
                "  policies                the policies the daemon has loaded\n"
                "  reload                  re-read the policy directory (as SIGHUP does)\n"
@@ -47,7 +43,7 @@ static void help(void)
                "  -j, --json              print the daemon's JSON as is\n"
                "  -h, --help              show this help\n"
                "      --version           show the version\n",
-               DEFAULT_CONTROL, POLICY_DIR_DEFAULT);
+               CONTROL_SOCKET_DEFAULT, POLICY_DIR_DEFAULT);
 }
 
 /* ---- tables ---- */
@@ -221,12 +217,15 @@ static int print_pending(struct fy_node *root)
         return 0;
 }
 
-/* "default v2", and "(current v3)" when a reload has replaced it since. */
+/* "default v2", and "(current v3)" when a reload has replaced it since; "-" for
+ * a record an OCI hook made that no listener has joined yet. */
 static const char *format_policy(char *buf, struct fy_node *ct)
 {
         uint64_t v = get_u64(ct, "policy_version"), cur = get_u64(ct, "policy_current_version");
 
-        if (cur == v)
+        if (v == 0)
+                snprintf(buf, TABLE_POLICY_WIDTH, "-");
+        else if (cur == v)
                 snprintf(buf, TABLE_POLICY_WIDTH, "%s v%" PRIu64, str_or(get(ct, "policy"), "-"), v);
         else if (cur == 0)
                 snprintf(buf, TABLE_POLICY_WIDTH, "%s v%" PRIu64 " (removed)", str_or(get(ct, "policy"), "-"), v);
@@ -379,97 +378,6 @@ static const struct local_command local_commands[] = {
 
 /* ---- talking to the daemon ---- */
 
-/* 0, or the -errno of socket/connect: -ENOENT and -ECONNREFUSED mean no daemon. */
-static int connect_control(const char *path, int *ret_fd)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        struct timeval tv = { .tv_sec = REPLY_TIMEOUT_SEC };
-        _cleanup_close_ int fd = -EBADF;
-
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        memcpy(sa.sun_path, path, strlen(path));
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
-                return -errno;
-        if (connect(fd, (const struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return -errno;
-        *ret_fd = TAKE_FD(fd);
-        return 0;
-}
-
-static int send_all(int fd, const char *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                buf += n;
-                len -= (size_t) n;
-        }
-        return 0;
-}
-
-/* Reads to EOF; the reply is NUL-terminated. -EAGAIN on timeout, -EFBIG past REPLY_MAX. */
-static int read_all(int fd, char **ret_buf, size_t *ret_len)
-{
-        _cleanup_free_ char *buf = NULL;
-        size_t len = 0, alloc = 0;
-
-        for (;;) {
-                ssize_t n;
-
-                if (alloc - len < 4096) {
-                        char *p;
-
-                        if (alloc >= REPLY_MAX)
-                                return -EFBIG;
-                        alloc = alloc ? alloc * 2 : 16384;
-                        p = realloc(buf, alloc + 1);
-                        if (!p)
-                                return -ENOMEM;
-                        buf = p;
-                }
-                n = recv(fd, buf + len, alloc - len, 0);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                /* A daemon that answered without reading our request (busy, refused)
-                 * resets the connection after its reply: that reply still counts. */
-                if (n == 0 || (n < 0 && errno == ECONNRESET && len > 0))
-                        break;
-                if (n < 0)
-                        return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-                len += (size_t) n;
-        }
-        buf[len] = '\0';
-        *ret_len = len;
-        *ret_buf = TAKE_PTR(buf);
-        return 0;
-}
-
-static int query(const char *path, const char *command, char **ret_buf, size_t *ret_len)
-{
-        _cleanup_close_ int fd = -EBADF;
-        char line[64];
-        int r;
-
-        r = connect_control(path, &fd);
-        if (r < 0)
-                return r;
-        snprintf(line, sizeof(line), "%s\n", command);
-        r = send_all(fd, line, strlen(line));
-        /* The daemon may answer before reading (refused, busy) and hang up. */
-        if (r < 0 && r != -EPIPE && r != -ECONNRESET)
-                return r;
-        return read_all(fd, ret_buf, ret_len);
-}
-
 static int print_reply(const struct verb *v, const char *buf, size_t len, bool json)
 {
         static const struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_JSON_FORCE };
@@ -494,22 +402,6 @@ static int print_reply(const struct verb *v, const char *buf, size_t len, bool j
         if (json)
                 return v->print == print_reload && get_u64(root, "failed") > 0 ? -EINVAL : 0;
         return v->print(root);
-}
-
-/* Explains a failed query in terms of what the operator should do. */
-static void explain(int r, const char *control)
-{
-        if (r == -ENOENT)
-                fprintf(stderr, "seccompctl: seccompd is not running (no control socket at %s)\n", control);
-        else if (r == -ECONNREFUSED)
-                fprintf(stderr, "seccompctl: seccompd is not running (nothing listens on %s)\n", control);
-        else if (r == -EACCES || r == -EPERM)
-                fprintf(stderr, "seccompctl: permission denied on %s: the control socket is for root only\n",
-                        control);
-        else if (r == -EAGAIN)
-                fprintf(stderr, "seccompctl: seccompd did not answer within %d s\n", REPLY_TIMEOUT_SEC);
-        else
-                fprintf(stderr, "seccompctl: cannot query seccompd at %s: %s\n", control, strerror(-r));
 }
 
 /* 1 to run (optind at the command), 0 to exit successfully (help/version),
@@ -579,9 +471,9 @@ static int run_verb(const struct verb *verb, const struct ctl_options *o)
         size_t len = 0;
         int r;
 
-        r = query(o->control, verb->name, &reply, &len);
+        r = control_client_query(o->control, verb->name, &reply, &len);
         if (r < 0) {
-                explain(r, o->control);
+                control_client_explain("seccompctl", r, o->control);
                 return 1;
         }
         r = print_reply(verb, reply, len, o->json);
@@ -592,7 +484,7 @@ static int run_verb(const struct verb *verb, const struct ctl_options *o)
 
 int main(int argc, char **argv)
 {
-        struct ctl_options o = { .control = DEFAULT_CONTROL, .policy_dir = POLICY_DIR_DEFAULT };
+        struct ctl_options o = { .control = CONTROL_SOCKET_DEFAULT, .policy_dir = POLICY_DIR_DEFAULT };
         const struct local_command *lc;
         int r;
 

@@ -28,7 +28,7 @@
 #include "common/macro.h"
 #include "emulators/notify.h"
 #include "tests/bench/bench_env.h"
-#include "tests/integration/oci_send.h"
+#include "shim/oci_send.h"
 
 #ifndef BENCH_SECCOMPD
 #define BENCH_SECCOMPD "seccompd"
@@ -207,7 +207,7 @@ static int register_listener(const struct bench *b, enum mode mode, const char *
         char msg[4096], ack[512];
         int r, len;
 
-        len = oci_state_format(msg, sizeof(msg), getpid(), id,
+        len = oci_send_format_state(msg, sizeof(msg), getpid(), id,
                                mode == MODE_INJECT ? "policy=bench-inject"
                                : mode == MODE_BPF  ? "policy=bench-bpf"
                                                    : "policy=default",
@@ -217,7 +217,7 @@ static int register_listener(const struct bench *b, enum mode mode, const char *
         r = oci_send(sock, msg, (size_t) len, listener, 1);
         if (r < 0)
                 return r;
-        r = oci_read_ack(sock, ack, sizeof(ack), BENCH_ENV_TIMEOUT_MS);
+        r = oci_send_read_ack(sock, ack, sizeof(ack), BENCH_ENV_TIMEOUT_MS);
         if (r < 0)
                 return r;
         if (strncmp(ack, "ok ", 3) != 0) {
@@ -234,7 +234,7 @@ static int hand_over(const struct bench *b, enum mode mode, const char *id, int 
 
         if (mode != MODE_RAW) {
                 /* Connect first: a refused connection is then reported before anything is trapped. */
-                daemon_sock = oci_connect(b->env.sock, false);
+                daemon_sock = oci_send_connect(b->env.sock, false);
                 if (daemon_sock < 0)
                         return daemon_sock;
         }

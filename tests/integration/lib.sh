@@ -2,7 +2,7 @@
 # expected vs got, a per-test temp dir, a seccompd on private sockets, busybox
 # bundles for runc, and cleanup on every exit (containers, mounts, daemon, files).
 #
-# Environment (set by meson): SECCOMPD, SECCOMPCTL, SC_TRAP, SC_PROBE.
+# Environment (set by meson): SECCOMPD, SECCOMPCTL, SECCOMPD_SHIM, SC_TRAP, SC_PROBE.
 
 set -uo pipefail # no -e: a failed check is reported and the test goes on
 

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "tests/integration/oci_send.h"
+#include "shim/oci_send.h"
 
 #define EXIT_SETUP 125 /* our own failure, before the command ran */
 
@@ -203,8 +203,8 @@ static char *build_message(size_t *ret_len)
                 }
                 if (!getcwd(cwd, sizeof(cwd)))
                         strcpy(cwd, "/");
-                if (oci_state_format(state, sizeof(state), arg_pid ? arg_pid : getpid(), arg_id,
-                                     arg_metadata, cwd, arg_pretty) < 0)
+                if (oci_send_format_state(state, sizeof(state), arg_pid ? arg_pid : getpid(), arg_id,
+                                          arg_metadata, cwd, arg_pretty) < 0)
                         return NULL;
         }
 
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
                 return r < 0 ? 2 : 0;
 
         /* Connect first: a connect failure is then reported before anything is trapped. */
-        sock = oci_connect(arg_socket, arg_keep_open);
+        sock = oci_send_connect(arg_socket, arg_keep_open);
         if (sock < 0) {
                 fprintf(stderr, "sc-trap: connect %s: %s\n", arg_socket, strerror(-sock));
                 return EXIT_SETUP;
@@ -292,7 +292,7 @@ int main(int argc, char **argv)
                 /* runc never half-closes; only do so when not imitating its open connection. */
                 if (!arg_keep_open)
                         (void) shutdown(sock, SHUT_WR);
-                r = oci_read_ack(sock, ack, sizeof(ack), 10000);
+                r = oci_send_read_ack(sock, ack, sizeof(ack), 10000);
                 if (r >= 0)
                         fprintf(stderr, "sc-trap: ack: %s\n", r > 0 ? ack : "(none)");
                 else

@@ -27,6 +27,7 @@ check_file() {
 
 check_file "seccompd in sbindir" "$SBINDIR/seccompd" 755
 check_file "seccompctl in sbindir" "$SBINDIR/seccompctl" 755
+check_file "seccompd-shim in sbindir" "$SBINDIR/seccompd-shim" 755
 check_match "the installed seccompd runs" '^seccompd [0-9]' "$("$STAGE$SBINDIR/seccompd" --version 2>&1)"
 man=()
 for page in ${MAN_PAGES:-}; do
@@ -53,6 +54,6 @@ else
         note "systemd units not installed in this build (no systemd.pc, or -Dsystemdsystemunitdir=no)"
 fi
 # Nothing else: a new file here is a decision, made by changing this list.
-expected=$(printf '%s\n' "$SBINDIR/seccompd" "$SBINDIR/seccompctl" "${man[@]}" "${units[@]}" \
+expected=$(printf '%s\n' "$SBINDIR/seccompd" "$SBINDIR/seccompctl" "$SBINDIR/seccompd-shim" "${man[@]}" "${units[@]}" \
         "$DATADIR"/seccompd/examples/policies/{default,deny-all,device-broker,nested-containers}.yaml | sort)
 check_eq "the installed files are exactly those" "$expected" "$(cd "$STAGE" && find . -type f | sed 's|^\.||' | sort)"

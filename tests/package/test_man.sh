@@ -1,6 +1,6 @@
 #!/bin/bash
 # The man pages: each was built and renders without groff warnings; every long
-# option and command in seccompd's and seccompctl's --help is in its page, and
+# option and command in seccompd's, seccompctl's and seccompd-shim's --help is in its page, and
 # every long option a page names is one the program has, so neither can drift
 # from the other silently.
 #
@@ -47,6 +47,13 @@ check_options() {
 }
 
 check_options seccompd.8 "$(long_options "$SECCOMPD")"
+
+# seccompd-shim: its own --help and each command's.
+check_options seccompd-shim.8 "$({
+        long_options "$SECCOMPD_SHIM"
+        long_options "$SECCOMPD_SHIM" exec
+        long_options "$SECCOMPD_SHIM" hook
+} | sort -u | tr '\n' ' ')"
 
 # seccompctl: the commands of its --help, and the options of each command's own --help.
 commands=$("$SECCOMPCTL" --help | sed -nE 's/^  ([a-z][a-z-]*( [a-z][a-z-]*)?)( .*)?$/\1/p')

@@ -24,6 +24,7 @@
 #include "supervisor/registry.h"
 #include "supervisor/policy_store.h"
 #include "tests/unit/harness.h"
+#include "tests/unit/control_reply_util.h"
 
 struct fixture {
         struct daemon d;
@@ -94,33 +95,6 @@ static void fixture_init(struct fixture *f, const char *ct_id, const char *bundl
         list_add_tail(&f->d.pending, &f->n.pending_node);
         list_add_tail(&f->l.notifications, &f->n.listener_node);
         f->d.n_pending = 1;
-}
-
-static struct fy_document *parse(const char *json)
-{
-        static const struct fy_parse_cfg cfg = { .flags = FYPCF_QUIET | FYPCF_JSON_FORCE };
-
-        return fy_document_build_from_string(&cfg, json, FY_NT);
-}
-
-static const char *at(struct fy_document *doc, const char *path)
-{
-        struct fy_node *n = fy_node_by_path(fy_document_root(doc), path, FY_NT, FYNWF_DONT_FOLLOW);
-
-        return n && fy_node_is_scalar(n) ? fy_node_get_scalar0(n) : NULL;
-}
-
-/* Asks for |request| and parses the answer; the JSON text stays in *ret_json. */
-static struct fy_document *ask(struct daemon *d, const char *request, char **ret_json)
-{
-        struct fy_document *doc;
-
-        ASSERT_EQ(control_reply(d, request, ret_json), 0);
-        doc = parse(*ret_json);
-        if (!doc)
-                fprintf(stderr, "# unparsable reply: %s\n", *ret_json);
-        ASSERT_TRUE(doc);
-        return doc;
 }
 
 TEST(pending_shows_a_held_mknodat_decoded)

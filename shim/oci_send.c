@@ -1,79 +1,68 @@
 /* The runtime side of the OCI listenerPath protocol (see oci_send.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include "tests/integration/oci_send.h"
+#include "common/json_write.h"
+#include "common/macro.h"
+#include "common/socket_util.h"
+#include "shim/oci_send.h"
 
-/* Copies |s| as a JSON string body (quotes, backslashes and controls escaped). */
-static int json_escape(char *buf, size_t size, const char *s)
+/* |s| as a quoted JSON string (malloc'd), or NULL. */
+static char *quoted(const char *s)
 {
-        size_t n = 0;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
 
-        for (; *s; s++) {
-                unsigned char c = (unsigned char) *s;
-                char tmp[8];
-                int k;
-
-                if (c == '"' || c == '\\')
-                        k = snprintf(tmp, sizeof(tmp), "\\%c", c);
-                else if (c < 0x20)
-                        k = snprintf(tmp, sizeof(tmp), "\\u%04x", c);
-                else
-                        k = snprintf(tmp, sizeof(tmp), "%c", c);
-                if (n + (size_t) k >= size)
-                        return -ENAMETOOLONG;
-                memcpy(buf + n, tmp, (size_t) k);
-                n += (size_t) k;
+        if (!f)
+                return NULL;
+        json_write_string(f, s);
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
         }
-        buf[n] = '\0';
-        return (int) n;
+        return buf;
 }
 
-int oci_state_format(char *buf, size_t size, pid_t pid, const char *id, const char *metadata,
-                     const char *bundle, bool pretty)
+int oci_send_format_state(char *buf, size_t size, pid_t pid, const char *id, const char *metadata,
+                          const char *bundle, bool pretty)
 {
         /* The field order and the omitted empty "annotations" are what runc 1.1.5 sends. */
         static const char compact[] =
-                "{\"ociVersion\":\"1.0.2-dev\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":\"%s\","
-                "\"state\":{\"ociVersion\":\"1.0.2-dev\",\"id\":\"%s\",\"status\":\"creating\","
-                "\"pid\":%d,\"bundle\":\"%s\"}}";
+                "{\"ociVersion\":\"1.0.2-dev\",\"fds\":[\"seccompFd\"],\"pid\":%d,\"metadata\":%s,"
+                "\"state\":{\"ociVersion\":\"1.0.2-dev\",\"id\":%s,\"status\":\"creating\","
+                "\"pid\":%d,\"bundle\":%s}}";
         static const char indented[] =
                 "{\n  \"ociVersion\": \"1.0.2\",\n  \"fds\": [\n    \"seccompFd\"\n  ],\n"
-                "  \"pid\": %d,\n  \"metadata\": \"%s\",\n  \"state\": {\n"
-                "    \"ociVersion\": \"1.0.2\",\n    \"id\": \"%s\",\n    \"status\": \"creating\",\n"
-                "    \"pid\": %d,\n    \"bundle\": \"%s\",\n    \"annotations\": {}\n  }\n}\n";
-        char eid[512], emeta[512], ebundle[4096 * 2];
+                "  \"pid\": %d,\n  \"metadata\": %s,\n  \"state\": {\n"
+                "    \"ociVersion\": \"1.0.2\",\n    \"id\": %s,\n    \"status\": \"creating\",\n"
+                "    \"pid\": %d,\n    \"bundle\": %s,\n    \"annotations\": {}\n  }\n}\n";
+        _cleanup_free_ char *qid = quoted(id), *qmeta = quoted(metadata), *qbundle = quoted(bundle);
         int n;
 
-        if (json_escape(eid, sizeof(eid), id) < 0 || json_escape(emeta, sizeof(emeta), metadata) < 0 ||
-            json_escape(ebundle, sizeof(ebundle), bundle) < 0)
-                return -ENAMETOOLONG;
-        n = snprintf(buf, size, pretty ? indented : compact, (int) pid, emeta, eid, (int) pid, ebundle);
+        if (!qid || !qmeta || !qbundle)
+                return -ENOMEM;
+        n = snprintf(buf, size, pretty ? indented : compact, (int) pid, qmeta, qid, (int) pid, qbundle);
         if (n < 0 || (size_t) n >= size)
                 return -ENAMETOOLONG;
         return n;
 }
 
-int oci_connect(const char *socket_path, bool inheritable)
+int oci_send_connect(const char *socket_path, bool inheritable)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
+        int fd = socket_connect_unix(socket_path);
 
-        if (strlen(socket_path) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, socket_path);
-        fd = socket(AF_UNIX, SOCK_STREAM | (inheritable ? 0 : SOCK_CLOEXEC), 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+        /* sc-trap --keep-open keeps the connection across exec, as runc 1.1 does. */
+        if (fd >= 0 && inheritable && fcntl(fd, F_SETFD, 0) < 0) {
                 int r = -errno;
 
-                close(fd);
+                safe_close(fd);
                 return r;
         }
         return fd;
@@ -139,7 +128,7 @@ int oci_send(int sock, const char *msg, size_t len, int fd, unsigned chunks)
         return 0;
 }
 
-int oci_read_ack(int sock, char *buf, size_t size, int timeout_ms)
+int oci_send_read_ack(int sock, char *buf, size_t size, int timeout_ms)
 {
         size_t n = 0;
 
