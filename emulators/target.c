@@ -138,6 +138,23 @@ int target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
         return -ENAMETOOLONG;
 }
 
+/* PIDFD_THREAD (6.9+): the notification's pid is the tid of the calling thread,
+ * and a plain pidfd_open() of a tid that is not a thread group leader fails
+ * with ENOENT. Older kernels: only leaders can be opened. pidfds are always
+ * close-on-exec. */
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+static int pidfd_open_thread(pid_t pid)
+{
+        int fd = (int) syscall(SYS_pidfd_open, pid, PIDFD_THREAD);
+
+        if (fd < 0 && errno == EINVAL)
+                fd = (int) syscall(SYS_pidfd_open, pid, 0);
+        return fd < 0 ? -errno : fd;
+}
+
 int target_open(struct target *t, int listener_fd, uint64_t id, pid_t pid)
 {
         _cleanup_close_ int pidfd = -EBADF, proc_fd = -EBADF;
@@ -146,10 +163,9 @@ int target_open(struct target *t, int listener_fd, uint64_t id, pid_t pid)
 
         if (pid <= 0)
                 return -ESRCH;
-        /* pidfds are always close-on-exec. */
-        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        pidfd = pidfd_open_thread(pid);
         if (pidfd < 0)
-                return -errno;
+                return pidfd;
         snprintf(path, sizeof(path), "/proc/%d", (int) pid);
         proc_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (proc_fd < 0)

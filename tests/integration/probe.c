@@ -26,7 +26,7 @@
 
 #include "probe_util.h"
 
-static void usage(void)
+_Noreturn static void usage(void)
 {
         fprintf(stderr,
                 "Usage: sc-probe [--umask OCT] [--chdir DIR] [--fsuid N] [--fsgid N] OP ...\n"
@@ -52,7 +52,8 @@ static void usage(void)
                 "                                        read, write:TEXT, loopfree (LOOP_CTL_GET_FREE)\n"
                 "  openkill N PATH US                    N times: fork a child that opens PATH\n"
                 "                                        O_RDONLY, SIGKILL it US us later; prints\n"
-                "                                        killed=K exited=E\n");
+                "                                        killed=K exited=E\n"
+                "  thread OP ...                         runs OP in a second thread (not the leader)\n");
         exit(2);
 }
 
@@ -360,6 +361,35 @@ static void open_kill(unsigned long n, const char *path, unsigned long us)
         exit(0);
 }
 
+_Noreturn static void run_op(int argc, char **argv);
+
+struct op_args {
+        int argc;
+        char **argv;
+};
+
+static void *op_thread(void *p)
+{
+        const struct op_args *a = p;
+
+        run_op(a->argc, a->argv);
+}
+
+/* Runs the op in a second thread: the trapped call then comes from a thread
+ * that is not the thread group leader (its tid is not a process's pid). */
+_Noreturn static void in_thread(int argc, char **argv)
+{
+        struct op_args a = { .argc = argc, .argv = argv };
+        pthread_t t;
+
+        if (pthread_create(&t, NULL, op_thread, &a) != 0) {
+                fprintf(stderr, "sc-probe: pthread_create failed\n");
+                exit(2);
+        }
+        pthread_join(t, NULL);
+        exit(2); /* the op exits the process itself */
+}
+
 int main(int argc, char **argv)
 {
         int i = 1, uid = -1, gid = -1;
@@ -394,8 +424,14 @@ int main(int argc, char **argv)
         if (i >= argc)
                 usage();
 
-        argv += i;
-        argc -= i;
+        run_op(argc - i, argv + i);
+}
+
+/* The ops, run by main or by the thread of "thread OP ...". Each exits. */
+static void run_op(int argc, char **argv)
+{
+        if (strcmp(argv[0], "thread") == 0 && argc >= 2)
+                in_thread(argc - 1, argv + 1);
         if (strcmp(argv[0], "mknod") == 0 && argc == 5)
                 report(syscall(SYS_mknod, argv[1], parse_type(argv[2]) | parse_num(argv[4], 8), parse_dev(argv[3])));
         if (strcmp(argv[0], "mknodat") == 0 && argc == 6) {
@@ -407,7 +443,7 @@ int main(int argc, char **argv)
                         dfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                         if (dfd < 0) {
                                 perror("sc-probe: open dir");
-                                return 2;
+                                exit(2);
                         }
                 }
                 report(syscall(SYS_mknodat, dfd, argv[2], parse_type(argv[3]) | parse_num(argv[5], 8),

@@ -27,6 +27,16 @@ got=$(probe --fsuid 1234 --fsgid 2345 mknod "$D/u/null" c 1:3 0666)
 check_eq "mknod as fsuid 1234 (CAP_MKNOD only): allowed" ok "$got"
 check_node "mknod as fsuid 1234: owned by 1234:2345" "$D/u/null" "character special file 1:3 644 1234:2345"
 
+# A call from a thread that is not the thread group leader: the notification
+# names its tid, which needs a thread pidfd (PIDFD_THREAD), and must not hang.
+got=$(probe --umask 022 thread mknod "$D/from-thread" c 1:3 0666)
+check_eq "mknod from a second thread: emulated (not dropped as if the caller were gone)" ok "$got"
+check_node "mknod from a second thread: the node" "$D/from-thread" "character special file 1:3 644 0:0"
+got=$(probe --chdir "$D/sub" thread mknodat "$D/sub" rel-thread c 1:5 0600)
+check_eq "mknodat from a second thread relative to a dirfd: emulated" ok "$got"
+check_node "mknodat from a second thread: made under the dirfd" "$D/sub/rel-thread" \
+        "character special file 1:5 600 0:0"
+
 # ---- paths: relative to cwd, to a dirfd, across a page boundary
 got=$(probe --chdir "$D/sub" mknod rel-cwd c 1:5 0600)
 check_eq "mknod relative path: allowed" ok "$got"
