@@ -607,9 +607,8 @@ static int parse_rules(struct yaml_ctx *c, struct policy *p, const struct yaml_f
 
         if (yaml_null(f->value))
                 return 0;
-        if (!fy_node_is_sequence(f->value))
-                return yaml_error(c, yaml_field_pos(f, fb), "\"rules\" must be a list, not %s",
-                                  yaml_type_name(f->value));
+        if (yaml_sequence(c, f->value, yaml_field_pos(f, fb), "\"rules\"") < 0)
+                return -EINVAL;
         p->rules = calloc(yaml_list_len(f->value) + 1, sizeof(*p->rules));
         ok = calloc(yaml_list_len(f->value) + 1, sizeof(*ok));
         if (!p->rules || !ok)

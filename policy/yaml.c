@@ -181,6 +181,13 @@ int yaml_mapping(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, co
         return yaml_error(c, yaml_pos_or(n, fb), "%s must be a mapping, not %s", what, yaml_type_name(n));
 }
 
+int yaml_sequence(struct yaml_ctx *c, struct fy_node *n, struct policy_pos pos, const char *what)
+{
+        if (n && fy_node_is_sequence(n))
+                return 0;
+        return yaml_error(c, pos, "%s must be a list, not %s", what, yaml_type_name(n));
+}
+
 /* Fills |f| from mapping |map|; reports unknown keys (a |noun|: "key", "param")
  * and missing required ones. Present fields are usable even when it fails. */
 int yaml_fields(struct yaml_ctx *c, struct fy_node *map, struct policy_pos fb, const char *noun, const char *where,

@@ -61,6 +61,8 @@ const char *yaml_type_name(struct fy_node *n);
 int yaml_scalar(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, const char **ret);
 int yaml_bool(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, bool *ret);
 int yaml_mapping(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what);
+/* A list (sequence); else an error at |pos|: "|what| must be a list, not ...". */
+int yaml_sequence(struct yaml_ctx *c, struct fy_node *n, struct policy_pos pos, const char *what);
 
 /* Fills |f| from mapping |map|; reports unknown keys (a |noun|: "key", "param")
  * and missing required ones. Fields found are usable even when it fails. */

@@ -7,6 +7,7 @@
 
 #include "common/list.h"
 #include "common/log.h"
+#include "supervisor/daemon_config.h"
 #include "supervisor/registry.h"
 #include "supervisor/stats.h"
 
@@ -20,12 +21,16 @@ struct daemon_options {
         const char *control_path;    /* seccompctl socket */
         const char *policy_dir;      /* *.yaml policies; NULL: POLICY_DIR_DEFAULT */
         unsigned debug_hold_ms;      /* test-only: hold emulations this long before acting */
+        const char *config_path;     /* the daemon config; DAEMON_CONFIG_DEFAULT */
+        const char *sysfs_root;      /* where SR-IOV state is read ("/sys"; a fake tree in tests) */
+        const char *state_dir;       /* VF allocations, kept across daemon restarts */
 };
 
 struct daemon {
         uv_loop_t loop;
         uv_signal_t sigterm, sigint, sighup;
         struct daemon_options opt;
+        struct daemon_config config; /* from opt.config_path, or the defaults (empty) */
         struct syscall_table *syscalls;
         struct policy_store *policies;
         struct registry registry;

@@ -26,6 +26,10 @@
 
 #define DEFAULT_SOCKET "/run/seccompd/seccompd.sock"
 #define DEFAULT_CONTROL "/run/seccompd/control.sock"
+#define DEFAULT_SYSFS "/sys"
+/* VF allocations must outlive the daemon (restart, crash) but not the machine:
+ * after a reboot no container holds a VF. /run is a tmpfs that does just that. */
+#define DEFAULT_STATE_DIR "/run/seccompd/state"
 
 static void help(void)
 {
@@ -36,11 +40,16 @@ static void help(void)
                "  -s, --socket PATH       OCI listenerPath socket (default %s)\n"
                "  -c, --control PATH      control socket for seccompctl (default %s)\n"
                "  -p, --policy-dir DIR    policy files NAME.yaml (default %s)\n"
+               "  -C, --config PATH       daemon config, VF pools (default %s; built-in\n"
+               "                          defaults when it does not exist)\n"
+               "      --sysfs-root DIR    read SR-IOV state under DIR (default %s)\n"
+               "      --state-dir DIR     VF allocations, kept across restarts (default %s)\n"
                "  -l, --log-level LEVEL   error, warning, info (default) or debug\n"
                "      --debug-hold-ms MS  test only: hold each emulated call MS ms before acting\n"
                "  -h, --help              show this help\n"
                "      --version           show the version\n",
-               DEFAULT_SOCKET, DEFAULT_CONTROL, POLICY_DIR_DEFAULT);
+               DEFAULT_SOCKET, DEFAULT_CONTROL, POLICY_DIR_DEFAULT, DAEMON_CONFIG_DEFAULT, DEFAULT_SYSFS,
+               DEFAULT_STATE_DIR);
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *ret)
@@ -59,11 +68,14 @@ static int parse_uint(const char *s, unsigned max, unsigned *ret)
 /* 1 to run, 0 to exit successfully (help/version), -EINVAL on bad usage. */
 static int parse_argv(int argc, char **argv, struct daemon_options *opt)
 {
-        enum { ARG_VERSION = 0x100, ARG_DEBUG_HOLD };
+        enum { ARG_VERSION = 0x100, ARG_DEBUG_HOLD, ARG_SYSFS_ROOT, ARG_STATE_DIR };
         static const struct option options[] = {
                 { "socket", required_argument, NULL, 's' },
                 { "control", required_argument, NULL, 'c' },
                 { "policy-dir", required_argument, NULL, 'p' },
+                { "config", required_argument, NULL, 'C' },
+                { "sysfs-root", required_argument, NULL, ARG_SYSFS_ROOT },
+                { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "log-level", required_argument, NULL, 'l' },
                 { "debug-hold-ms", required_argument, NULL, ARG_DEBUG_HOLD },
                 { "help", no_argument, NULL, 'h' },
@@ -72,7 +84,7 @@ static int parse_argv(int argc, char **argv, struct daemon_options *opt)
         };
         int c, r;
 
-        while ((c = getopt_long(argc, argv, "s:c:p:l:h", options, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, "s:c:p:C:l:h", options, NULL)) >= 0) {
                 switch (c) {
                 case 's':
                         opt->socket_path = optarg;
@@ -82,6 +94,15 @@ static int parse_argv(int argc, char **argv, struct daemon_options *opt)
                         break;
                 case 'p':
                         opt->policy_dir = optarg;
+                        break;
+                case 'C':
+                        opt->config_path = optarg;
+                        break;
+                case ARG_SYSFS_ROOT:
+                        opt->sysfs_root = optarg;
+                        break;
+                case ARG_STATE_DIR:
+                        opt->state_dir = optarg;
                         break;
                 case 'l':
                         r = log_level_from_string(optarg);
@@ -189,6 +210,21 @@ static int open_sockets(struct daemon *d, struct activation *act)
         return control_new(d, d->opt.control_path, &d->control);
 }
 
+/* The config file, or the built-in defaults when there is none. */
+static int load_config(struct daemon *d)
+{
+        int r = daemon_config_load(d->opt.config_path, &d->config);
+
+        if (r == -ENOENT) {
+                log_info("%s: no config, using the defaults (no VF pools)", d->opt.config_path);
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        log_info("%s: %zu VF pool(s)", d->opt.config_path, d->config.n_pools);
+        return 0;
+}
+
 /* Expects d->loop initialised; on failure daemon_stop() undoes what was done. */
 static int daemon_init(struct daemon *d, struct activation *act)
 {
@@ -208,6 +244,9 @@ static int daemon_init(struct daemon *d, struct activation *act)
         r = syscall_table_new(&d->syscalls);
         if (r < 0)
                 return log_error_errno(r, "cannot build the syscall table: %m");
+        r = load_config(d);
+        if (r < 0)
+                return r;
         r = daemon_load_policies(d);
         if (r < 0)
                 return r;
@@ -235,6 +274,9 @@ int main(int argc, char **argv)
                 .opt = {
                         .socket_path = DEFAULT_SOCKET,
                         .control_path = DEFAULT_CONTROL,
+                        .config_path = DAEMON_CONFIG_DEFAULT,
+                        .sysfs_root = DEFAULT_SYSFS,
+                        .state_dir = DEFAULT_STATE_DIR,
                 },
         };
         struct activation act = { 0 };
@@ -272,5 +314,6 @@ int main(int argc, char **argv)
                 log_warning("event loop still had handles at exit");
         syscall_table_free(d.syscalls);
         policy_store_free(d.policies);
+        daemon_config_clear(&d.config);
         return r < 0 ? 1 : 0;
 }
