@@ -1,6 +1,9 @@
 /* Reading whole small files with a size bound. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -41,4 +44,39 @@ int read_file_bounded(int dirfd, const char *path, size_t max, char **ret, size_
         if (fd < 0)
                 return -errno;
         return read_fd_bounded(fd, max, ret, ret_len);
+}
+
+int opendir_at(int dirfd, const char *path, DIR **ret)
+{
+        int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+        DIR *dir;
+
+        if (fd < 0)
+                return -errno;
+        dir = fdopendir(fd);
+        if (!dir) {
+                r = -errno;
+                safe_close(fd);
+                return r;
+        }
+        *ret = dir;
+        return 0;
+}
+
+int mkdir_parents(const char *path, mode_t mode)
+{
+        char buf[PATH_MAX];
+
+        if (strlen(path) >= sizeof(buf))
+                return -ENAMETOOLONG;
+        strcpy(buf, path);
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        return mkdir(buf, mode) < 0 && errno != EEXIST ? -errno : 0;
 }

@@ -189,18 +189,13 @@ static int read_link_name(int dirfd, const char *name, char *buf, size_t size)
 /* The one entry of net/ (a PCI function has at most one netdev), "" when none. */
 static int read_ifname(int dirfd, char *buf, size_t size)
 {
-        _cleanup_close_ int fd = openat(dirfd, "net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *dir;
         struct dirent *de;
-        int r = 0;
+        int r = opendir_at(dirfd, "net", &dir);
 
         buf[0] = '\0';
-        if (fd < 0)
-                return errno == ENOENT ? 0 : -errno;
-        dir = fdopendir(fd);
-        if (!dir)
-                return -errno;
-        fd = -EBADF;
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
         while ((de = readdir(dir))) {
                 if (de->d_name[0] == '.')
                         continue;
@@ -389,18 +384,11 @@ static int scan_pfs(int root_fd, DIR *dir, struct sysfs_vf_table *t)
 int sysfs_vf_scan(int root_fd, struct sysfs_vf_table *ret)
 {
         struct sysfs_vf_table t = { 0 };
-        int fd = openat(root_fd, "bus/pci/devices", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *dir;
-        int r;
+        int r = opendir_at(root_fd, "bus/pci/devices", &dir);
 
-        if (fd < 0)
-                return -errno;
-        dir = fdopendir(fd);
-        if (!dir) {
-                r = -errno;
-                safe_close(fd);
+        if (r < 0)
                 return r;
-        }
         r = scan_pfs(root_fd, dir, &t);
         closedir(dir);
         if (r < 0) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fileio.h"
 #include "common/macro.h"
 #include "tests/unit/fake_sysfs.h"
 
@@ -23,18 +24,7 @@ _printf_(3, 4) static void fmt(char *buf, size_t size, const char *f, ...)
 
 static int mkdir_p(const char *path)
 {
-        char buf[PATH_MAX];
-
-        fmt(buf, sizeof(buf), "%s", path);
-        for (char *p = buf + 1; *p; p++) {
-                if (*p != '/')
-                        continue;
-                *p = '\0';
-                if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *p = '/';
-        }
-        return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
+        return mkdir_parents(path, 0755);
 }
 
 static int put(const char *dir, const char *name, const char *value)
