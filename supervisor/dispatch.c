@@ -12,6 +12,7 @@
 #include "emulators/notify.h"
 #include "emulators/target.h"
 #include "policy/policy.h"
+#include "supervisor/answer.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/emulate.h"
@@ -103,12 +104,10 @@ void dispatch_log_info(struct notification *n, const char *what, int error)
 /* Answers and finishes n. |error| > 0 fails the call; |val| is its return value. */
 void dispatch_finish(struct notification *n, int error, int64_t val, size_t counter)
 {
-        int fd = n->listener->fd, r;
+        int r;
 
         n->stage = NOTIF_STAGE_ANSWERING;
-        r = error ? notify_send_error(fd, n->req.notif.id, error)
-                  : n->verdict.kind == VERDICT_CONTINUE ? notify_send_continue(fd, n->req.notif.id)
-                                                        : notify_send_value(fd, n->req.notif.id, val);
+        r = answer_value(n, error, val, n->verdict.kind == VERDICT_CONTINUE);
         if (r == -ENOENT) {
                 COUNT(n, caller_gone);
         } else if (r < 0) {
@@ -124,6 +123,7 @@ void dispatch_finish(struct notification *n, int error, int64_t val, size_t coun
 void dispatch_drop(struct notification *n)
 {
         COUNT(n, caller_gone);
+        answer_dropped(n);
         notification_unlink(n);
         notification_release(n);
 }
@@ -292,11 +292,36 @@ static void process(struct notification *n)
         act(n);
 }
 
+void dispatch_received(struct listener *l, const struct seccomp_notif *notif, const struct lxc_proxy_origin *lxc)
+{
+        struct daemon *d = l->container->daemon;
+        struct notification *n = calloc(1, sizeof(*n));
+
+        if (!n) {
+                /* Without memory there is no way to record it: fail the call rather
+                 * than hang it (an LXC monitor then times out waiting for our reply). */
+                notify_send_error(l->fd, notif->id, ENOMEM);
+                return;
+        }
+        n->start_nsec = now_nsec();
+        n->listener = l;
+        n->stage = NOTIF_STAGE_RECEIVED;
+        if (lxc)
+                n->lxc = *lxc;
+        list_init(&n->helper_node);
+        request_decode(&n->req, d->syscalls, notif);
+        list_add_tail(&d->pending, &n->pending_node);
+        list_add_tail(&l->notifications, &n->listener_node);
+        d->n_pending++;
+        d->totals.received++;
+        l->container->counters.received++;
+        process(n);
+}
+
 static void receive_one(struct listener *l)
 {
         struct daemon *d = l->container->daemon;
         struct seccomp_notif notif;
-        struct notification *n;
         int r;
 
         r = notify_recv(l->fd, &notif);
@@ -314,23 +339,7 @@ static void receive_one(struct listener *l)
                 listener_close(l);
                 return;
         }
-        n = calloc(1, sizeof(*n));
-        if (!n) {
-                /* Without memory there is no way to record it: fail the call rather than hang it. */
-                notify_send_error(l->fd, notif.id, ENOMEM);
-                return;
-        }
-        n->start_nsec = now_nsec();
-        n->listener = l;
-        n->stage = NOTIF_STAGE_RECEIVED;
-        list_init(&n->helper_node);
-        request_decode(&n->req, d->syscalls, &notif);
-        list_add_tail(&d->pending, &n->pending_node);
-        list_add_tail(&l->notifications, &n->listener_node);
-        d->n_pending++;
-        d->totals.received++;
-        l->container->counters.received++;
-        process(n);
+        dispatch_received(l, &notif, NULL);
 }
 
 void dispatch_listener_event(struct listener *l, int status, int events)

@@ -12,6 +12,7 @@
 #include "common/socket_util.h"
 #include "emulators/notify.h"
 #include "policy/policy.h"
+#include "supervisor/answer.h"
 #include "supervisor/daemon.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/intake_oci.h"
@@ -101,6 +102,7 @@ int intake_oci_register(struct daemon *d, const struct oci_state *s, int *fds, s
 {
         struct policy_version *policy = NULL;
         struct container_info info = { 0 };
+        struct listener_spec spec;
         struct container *c;
         char policy_name[256];
         int idx, r;
@@ -129,7 +131,8 @@ int intake_oci_register(struct daemon *d, const struct oci_state *s, int *fds, s
                 goto out;
         info.policy_version = policy;
         info.policy_name = policy_name;
-        r = registry_add_listener(d, &info, fds[idx], &c);
+        spec = (struct listener_spec) { .ops = &answer_notify_fd_ops, .fd = fds[idx], .poll_fd = fds[idx] };
+        r = registry_add_listener(d, &info, &spec, &c);
         if (r < 0) {
                 snprintf(errbuf, errlen, "cannot register container: %s", strerror(-r));
                 goto out;
