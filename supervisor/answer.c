@@ -31,14 +31,14 @@ void answer_dropped(struct notification *n)
 
 static int notify_fd_send(struct notification *n, const struct seccomp_notif_resp *resp)
 {
-        return notify_send(n->listener->fd, resp);
+        return notify_send(n->fd, resp);
 }
 
 /* ADDFD with SEND answers the call with the new fd number in one step, so the
  * caller never holds an fd for a call that failed. */
 static int notify_fd_send_fd(struct notification *n, int fd, uint32_t fd_flags)
 {
-        return notify_addfd(n->listener->fd, n->req.notif.id, fd, fd_flags, SECCOMP_ADDFD_FLAG_SEND);
+        return notify_addfd(n->fd, n->req.notif.id, fd, fd_flags, SECCOMP_ADDFD_FLAG_SEND);
 }
 
 const struct listener_ops answer_notify_fd_ops = {

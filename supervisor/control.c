@@ -21,6 +21,7 @@
 #include "common/list.h"
 #include "common/log.h"
 #include "common/macro.h"
+#include "common/socket_util.h"
 #include "emulators/bpf.h"
 #include "emulators/syscalls.h"
 #include "policy/schema.h"
@@ -625,14 +626,6 @@ static void on_conn_timeout(uv_timer_t *t)
         conn_close(conn);
 }
 
-/* Who connected (as of connect()): 0 or -errno. */
-static int peer_cred(int fd, struct ucred *ret)
-{
-        socklen_t len = sizeof(*ret);
-
-        return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ret, &len) < 0 ? -errno : 0;
-}
-
 /* Takes |fd| in every case. */
 static void conn_new(struct control *c, int fd_in)
 {
@@ -666,7 +659,7 @@ static void conn_new(struct control *c, int fd_in)
         c->n_conns++;
         (void) uv_timer_start(&conn->timeout, on_conn_timeout, CONTROL_TIMEOUT_MS, 0);
 
-        r = peer_cred(conn->fd, &cred);
+        r = socket_peer_cred(conn->fd, &cred);
         if (r == 0 && cred.uid != 0) {
                 if (ratelimit_below(&c->log_rl))
                         log_warning("control: refused uid %u (pid %d): root only", (unsigned) cred.uid,

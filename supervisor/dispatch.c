@@ -54,6 +54,8 @@ static void on_timer_closed(uv_handle_t *handle)
 /* Frees n, through the timer's close callback when its timer was set up. */
 static void notification_release(struct notification *n)
 {
+        if (n->fd_owned)
+                n->fd = safe_close(n->fd);
         if (n->timer_init)
                 uv_close((uv_handle_t *) &n->timer, on_timer_closed);
         else
@@ -198,7 +200,7 @@ static int read_context(struct notification *n, const struct policy *p, struct p
 
         if (!caller && !cwd)
                 return 0;
-        r = target_open(&t, n->listener->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
+        r = target_open(&t, n->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
         if (r >= 0 && caller) {
                 r = target_read_caller(&t, caller_buf);
                 if (r >= 0)
@@ -265,7 +267,7 @@ static void process(struct notification *n)
                 return;
         }
         /* Whatever was read is only trusted once the id is known to be still pending. */
-        if (notify_id_valid(n->listener->fd, n->req.notif.id) < 0) {
+        if (notify_id_valid(n->fd, n->req.notif.id) < 0) {
                 dispatch_drop(n);
                 return;
         }
@@ -292,7 +294,8 @@ static void process(struct notification *n)
         act(n);
 }
 
-void dispatch_received(struct listener *l, const struct seccomp_notif *notif, const struct lxc_proxy_origin *lxc)
+void dispatch_received(struct listener *l, const struct seccomp_notif *notif, const struct lxc_proxy_origin *lxc,
+                       int notify_fd)
 {
         struct daemon *d = l->container->daemon;
         struct notification *n = calloc(1, sizeof(*n));
@@ -300,11 +303,14 @@ void dispatch_received(struct listener *l, const struct seccomp_notif *notif, co
         if (!n) {
                 /* Without memory there is no way to record it: fail the call rather
                  * than hang it (an LXC monitor then times out waiting for our reply). */
-                notify_send_error(l->fd, notif->id, ENOMEM);
+                notify_send_error(notify_fd >= 0 ? notify_fd : l->fd, notif->id, ENOMEM);
+                safe_close(notify_fd);
                 return;
         }
         n->start_nsec = now_nsec();
         n->listener = l;
+        n->fd = notify_fd >= 0 ? notify_fd : l->fd;
+        n->fd_owned = notify_fd >= 0;
         n->stage = NOTIF_STAGE_RECEIVED;
         if (lxc)
                 n->lxc = *lxc;
@@ -339,7 +345,7 @@ static void receive_one(struct listener *l)
                 listener_close(l);
                 return;
         }
-        dispatch_received(l, &notif, NULL);
+        dispatch_received(l, &notif, NULL, -EBADF);
 }
 
 void dispatch_listener_event(struct listener *l, int status, int events)

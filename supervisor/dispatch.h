@@ -5,6 +5,7 @@
 
 #include <limits.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -31,6 +32,8 @@ struct notification {
         struct list_node pending_node;  /* in daemon.pending */
         struct list_node listener_node; /* in listener->notifications */
         struct listener *listener;
+        int fd;                         /* the seccomp listener it came from: ID_VALID, ADDFD, targets */
+        bool fd_owned;                  /* fd is n's (an LXC message's), closed with it; else the listener's */
         struct request req;
         struct verdict verdict;
         enum notif_stage stage;
@@ -48,9 +51,12 @@ struct notification {
 /* uv_poll callback target for a listener fd: handles hang-up and one notification. */
 void dispatch_listener_event(struct listener *l, int status, int events);
 
-/* Takes one notification an intake received for |l| (|lxc|: the LXC message it
- * came in, NULL for one RECV'd from l->fd) through the whole path. */
-void dispatch_received(struct listener *l, const struct seccomp_notif *notif, const struct lxc_proxy_origin *lxc);
+/* Takes one notification an intake received for |l| through the whole path.
+ * RECV'd from l->fd: |lxc| NULL and |notify_fd| -EBADF. From an LXC message:
+ * what the reply echoes, and the listener fd the message brought (taken over;
+ * the monitor may serve several, one per lxc-attach). */
+void dispatch_received(struct listener *l, const struct seccomp_notif *notif, const struct lxc_proxy_origin *lxc,
+                       int notify_fd);
 
 /* Answers and finishes n: |error| > 0 fails the call, else it returns |val|
  * (or continues, for a CONTINUE verdict). |counter| is the stats_counters field

@@ -183,7 +183,7 @@ void emulate_notification(struct notification *n)
                 dispatch_finish(n, ENOSYS, 0, COUNTER(emulate_failed));
                 return;
         }
-        r = target_open(&t, n->listener->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
+        r = target_open(&t, n->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
         if (r == -ENOENT || r == -ESRCH) {
                 dispatch_drop(n);
                 return;
@@ -286,7 +286,7 @@ static void inject_requested(struct notification *n, const struct inject_params 
         }
         r = requested_path(n, raw, buf, sizeof(buf), &path);
         if (r >= 0 && ip->root == INJECT_ROOT_CONTAINER) {
-                r = target_open(&t, n->listener->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
+                r = target_open(&t, n->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
                 if (r == -ENOENT || r == -ESRCH) {
                         dispatch_drop(n);
                         return;

@@ -103,7 +103,7 @@ int intake_oci_register(struct daemon *d, const struct oci_state *s, int *fds, s
         struct policy_version *policy = NULL;
         struct container_info info = { 0 };
         struct listener_spec spec;
-        struct container *c;
+        struct listener *l;
         char policy_name[256];
         int idx, r;
 
@@ -132,14 +132,14 @@ int intake_oci_register(struct daemon *d, const struct oci_state *s, int *fds, s
         info.policy_version = policy;
         info.policy_name = policy_name;
         spec = (struct listener_spec) { .ops = &answer_notify_fd_ops, .fd = fds[idx], .poll_fd = fds[idx] };
-        r = registry_add_listener(d, &info, &spec, &c);
+        r = registry_add_listener(d, &info, &spec, &l);
         if (r < 0) {
                 snprintf(errbuf, errlen, "cannot register container: %s", strerror(-r));
                 goto out;
         }
         fds[idx] = -EBADF; /* the registry owns it now */
         log_info("container %s: registered listener (init pid %d, status %s, policy %s v%u)", s->id,
-                 (int) info.init_pid, s->status ? s->status : "?", policy_name, c->policy_version->version);
+                 (int) info.init_pid, s->status ? s->status : "?", policy_name, l->container->policy_version->version);
 out:
         policy_version_unref(policy);
         close_fds(fds, n_fds);
@@ -426,7 +426,7 @@ int intake_oci_new(struct daemon *d, const char *path, struct intake_oci **ret)
         list_init(&in->conns);
         in->daemon = d;
         in->path = strdup(path);
-        in->fd = socket_listen_unix(path, 128);
+        in->fd = socket_listen_unix(path, SOCK_STREAM, 128);
         if (!in->path || in->fd < 0) {
                 r = in->fd < 0 ? in->fd : -ENOMEM;
                 safe_close(in->fd);

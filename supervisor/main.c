@@ -18,25 +18,29 @@
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/fuse_run.h"
+#include "supervisor/intake_lxc.h"
 #include "supervisor/intake_oci.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/reload.h"
 
 #define DEFAULT_SOCKET "/run/seccompd/seccompd.sock"
 #define DEFAULT_CONTROL "/run/seccompd/control.sock"
+#define DEFAULT_LXC_SOCKET "/run/seccompd/lxc.sock"
 
 static void help(void)
 {
         printf("Usage: seccompd [OPTIONS]\n"
                "Supervise container syscalls trapped with SECCOMP_RET_USER_NOTIF.\n\n"
                "  -s, --socket PATH       OCI listenerPath socket (default %s)\n"
+               "      --lxc-socket PATH   LXC lxc.seccomp.notify.proxy socket (default %s)\n"
+               "      --lxc-path DIR      where LXC container names are looked up (default: liblxc's)\n"
                "  -c, --control PATH      control socket for seccompctl (default %s)\n"
                "  -p, --policy-dir DIR    policy files NAME.yaml (default %s)\n"
                "  -l, --log-level LEVEL   error, warning, info (default) or debug\n"
                "      --debug-hold-ms MS  test only: hold each emulated call MS ms before acting\n"
                "  -h, --help              show this help\n"
                "      --version           show the version\n",
-               DEFAULT_SOCKET, DEFAULT_CONTROL, POLICY_DIR_DEFAULT);
+               DEFAULT_SOCKET, DEFAULT_LXC_SOCKET, DEFAULT_CONTROL, POLICY_DIR_DEFAULT);
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *ret)
@@ -55,9 +59,11 @@ static int parse_uint(const char *s, unsigned max, unsigned *ret)
 /* 1 to run, 0 to exit successfully (help/version), -EINVAL on bad usage. */
 static int parse_argv(int argc, char **argv, struct daemon_options *opt)
 {
-        enum { ARG_VERSION = 0x100, ARG_DEBUG_HOLD };
+        enum { ARG_VERSION = 0x100, ARG_DEBUG_HOLD, ARG_LXC_SOCKET, ARG_LXC_PATH };
         static const struct option options[] = {
                 { "socket", required_argument, NULL, 's' },
+                { "lxc-socket", required_argument, NULL, ARG_LXC_SOCKET },
+                { "lxc-path", required_argument, NULL, ARG_LXC_PATH },
                 { "control", required_argument, NULL, 'c' },
                 { "policy-dir", required_argument, NULL, 'p' },
                 { "log-level", required_argument, NULL, 'l' },
@@ -72,6 +78,12 @@ static int parse_argv(int argc, char **argv, struct daemon_options *opt)
                 switch (c) {
                 case 's':
                         opt->socket_path = optarg;
+                        break;
+                case ARG_LXC_SOCKET:
+                        opt->lxc_socket_path = optarg;
+                        break;
+                case ARG_LXC_PATH:
+                        opt->lxc_path = optarg;
                         break;
                 case 'c':
                         opt->control_path = optarg;
@@ -111,6 +123,7 @@ static void daemon_stop(struct daemon *d, const char *why)
         d->stopping = true;
         log_info("%s: shutting down", why);
         d->intake = intake_oci_free(d->intake);
+        d->lxc = intake_lxc_free(d->lxc);
         d->control = control_free(d->control);
         registry_close_all(&d->registry);
         fuse_run_close_all(d);
@@ -160,6 +173,9 @@ static int daemon_init(struct daemon *d)
         r = intake_oci_new(d, d->opt.socket_path, &d->intake);
         if (r < 0)
                 return r;
+        r = intake_lxc_new(d, d->opt.lxc_socket_path, d->opt.lxc_path, &d->lxc);
+        if (r < 0)
+                return r;
         r = control_new(d, d->opt.control_path, &d->control);
         if (r < 0)
                 return r;
@@ -186,6 +202,7 @@ int main(int argc, char **argv)
         struct daemon d = {
                 .opt = {
                         .socket_path = DEFAULT_SOCKET,
+                        .lxc_socket_path = DEFAULT_LXC_SOCKET,
                         .control_path = DEFAULT_CONTROL,
                 },
         };
@@ -207,8 +224,8 @@ int main(int argc, char **argv)
         if (r < 0) {
                 daemon_stop(&d, "startup failed");
         } else {
-                log_info("seccompd %s: listening on %s, control on %s", SECCOMPD_VERSION, d.opt.socket_path,
-                         d.opt.control_path);
+                log_info("seccompd %s: listening on %s (OCI) and %s (LXC), control on %s", SECCOMPD_VERSION,
+                         d.opt.socket_path, d.opt.lxc_socket_path, d.opt.control_path);
         }
         uv_run(&d.loop, UV_RUN_DEFAULT);
         if (uv_loop_close(&d.loop) < 0)

@@ -209,7 +209,7 @@ static int listener_new(struct container *c, const struct listener_spec *spec)
 }
 
 int registry_add_listener(struct daemon *d, const struct container_info *info, const struct listener_spec *spec,
-                          struct container **ret)
+                          struct listener **ret)
 {
         struct container *c = registry_find(&d->registry, info->id);
         bool created = false;
@@ -242,7 +242,7 @@ int registry_add_listener(struct daemon *d, const struct container_info *info, c
                 }
                 return log_warning_errno(r, "container %s: cannot poll listener: %m", info->id);
         }
-        *ret = c;
+        *ret = list_entry(c->listeners.prev, struct listener, node);
         return 0;
 }
 

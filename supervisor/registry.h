@@ -32,11 +32,12 @@ struct listener_ops {
         /* The polled fd is readable, hung up or failed (uv_poll status, events). */
         void (*event)(struct listener *l, int status, int events);
         /* Answers n with |resp| (id filled in). 0, -ENOENT when the caller is
-         * gone (routine), other -errno. Does not log. */
+         * gone (routine), other -errno. Logs only what it handles itself (an
+         * LXC reply that had to go another way). */
         int (*send)(struct notification *n, const struct seccomp_notif_resp *resp);
         /* Installs |fd| in the caller with |fd_flags| and answers the call with
          * its number there. The number, -ENOENT when the caller is gone, other
-         * -errno when nothing was installed. Does not log. */
+         * -errno when nothing was installed. Logs as send does. */
         int (*send_fd)(struct notification *n, int fd, uint32_t fd_flags);
         /* n is finished unanswered (its caller is gone); NULL when that is all. */
         void (*dropped)(struct notification *n);
@@ -45,7 +46,8 @@ struct listener_ops {
 struct listener {
         uv_poll_t poll;                 /* must stay first-class embedded: libuv holds &poll */
         const struct listener_ops *ops;
-        int fd;                         /* the seccomp listener, owned: ID_VALID, ADDFD, targets */
+        int fd;                         /* the seccomp listener RECV'd from, owned; -EBADF for an LXC
+                                         * connection (each message brings its listener fd) */
         int poll_fd;                    /* what poll watches, owned: fd itself, or an LXC connection */
         struct container *container;
         struct list_node node;          /* in container->listeners */
@@ -97,17 +99,18 @@ struct container_info {
 /* A listener to add: what it polls and how its notifications are answered. */
 struct listener_spec {
         const struct listener_ops *ops;
-        int fd;                         /* the seccomp listener */
+        int fd;                         /* the seccomp listener, or -EBADF */
         int poll_fd;                    /* == fd, or the connection that carries its notifications */
 };
 
 /* Finds or creates the container record for |info| and adds a listener for
  * |spec| (its fds taken over on success; on failure the caller still owns them)
- * with a uv_poll on the daemon's loop. An existing record must have the same
+ * with a uv_poll on the daemon's loop; *ret is the new listener, its record
+ * l->container. An existing record must have the same
  * init pid (-EEXIST otherwise: a different container reusing an id). Returns 0
  * or -errno; logs. */
 int registry_add_listener(struct daemon *d, const struct container_info *info, const struct listener_spec *spec,
-                          struct container **ret);
+                          struct listener **ret);
 
 /* The LXC container record whose init is |init_pid| and whose monitor is
  * |monitor_pid|, or NULL: a monitor's reconnection reattaches to it. */
