@@ -25,11 +25,3 @@ int control_new(struct daemon *d, const char *path, struct control **ret);
  * with the last libuv close callback, so the loop must run once more afterwards
  * (as it must anyway before uv_loop_close). Does not log. */
 struct control *control_free(struct control *c);
-
-/* The reply to one request line (a command word and optional arguments, without
- * the newline): "ping", "pending", "containers", "stats". An unknown or malformed
- * request still yields a document, {"error": "..."}. *ret_json is a NUL-terminated
- * JSON document ending in a newline, owned by the caller (free()). Strings that
- * came from containers or trapped processes are made printable ASCII (\xNN,
- * backslash doubled). Returns 0 or -ENOMEM; does not log. */
-int control_reply(struct daemon *d, const char *request, char **ret_json);

@@ -19,6 +19,7 @@
 #include "common/list.h"
 #include "common/log.h"
 #include "supervisor/control.h"
+#include "supervisor/control_reply.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/registry.h"
