@@ -222,13 +222,36 @@ static void put_notification(struct reply *r, struct fy_node *seq, const struct 
                 put_str(r, m, "verdict", verdict_format(&n->verdict, vbuf, sizeof(vbuf)));
 }
 
-static void build_pending(struct reply *r, struct fy_node *root, struct daemon *d)
+/* Every notification in flight, or those of container |only|. */
+static void put_pending(struct reply *r, struct fy_node *root, struct daemon *d, const struct container *only)
 {
         struct fy_node *seq = put_seq(r, root, "pending");
         uint64_t now = now_nsec();
 
-        list_for_each(pos, &d->pending)
-                put_notification(r, seq, list_entry(pos, struct notification, pending_node), now);
+        list_for_each(pos, &d->pending) {
+                const struct notification *n = list_entry(pos, struct notification, pending_node);
+
+                if (!only || n->listener->container == only)
+                        put_notification(r, seq, n, now);
+        }
+}
+
+static void build_pending(struct reply *r, struct fy_node *root, struct daemon *d)
+{
+        put_pending(r, root, d, NULL);
+}
+
+/* "pending NAME": by the id the daemon gave the container (an LXC container's
+ * is its name once liblxc found it). */
+static void build_pending_of(struct reply *r, struct fy_node *root, struct daemon *d, const char *id)
+{
+        const struct container *c = registry_find(&d->registry, id);
+
+        if (!c) {
+                put_strf(r, root, "error", "no supervised container \"%.64s\"", id);
+                return;
+        }
+        put_pending(r, root, d, c);
 }
 
 static void put_container(struct reply *r, struct fy_node *seq, const struct container *ct, uint64_t now)
@@ -246,7 +269,10 @@ static void put_container(struct reply *r, struct fy_node *seq, const struct con
                         pending++;
         }
         put_str(r, m, "id", ct->id);
+        put_str(r, m, "runtime", ct->lxc_monitor_pid > 0 ? "lxc" : "oci");
         put_i64(r, m, "init_pid", ct->init_pid);
+        if (ct->lxc_monitor_pid > 0)
+                put_i64(r, m, "lxc_monitor_pid", ct->lxc_monitor_pid);
         put_str(r, m, "bundle", ct->bundle);
         put_str(r, m, "policy", ct->policy_name);
         put_str(r, m, "cgroup2", ct->cgroup2);
@@ -344,15 +370,17 @@ static void build_ping(struct reply *r, struct fy_node *root, struct daemon *d)
 struct command {
         const char *name;
         void (*build)(struct reply *r, struct fy_node *root, struct daemon *d);
+        /* With one argument; NULL: the command takes none. */
+        void (*build_arg)(struct reply *r, struct fy_node *root, struct daemon *d, const char *arg);
 };
 
 static const struct command commands[] = {
-        { "ping", build_ping },
-        { "pending", build_pending },
-        { "containers", build_containers },
-        { "stats", build_stats },
-        { "policies", build_policies },
-        { "reload", build_reload },
+        { "ping", build_ping, NULL },
+        { "pending", build_pending, build_pending_of },
+        { "containers", build_containers, NULL },
+        { "stats", build_stats, NULL },
+        { "policies", build_policies, NULL },
+        { "reload", build_reload, NULL },
 };
 
 static void build_error(struct reply *r, struct fy_node *root, const char *message)
@@ -365,24 +393,46 @@ static void build_error(struct reply *r, struct fy_node *root, const char *messa
                 put_str(r, seq, NULL, commands[i].name);
 }
 
+/* The one word in |args| (blanks around it ignored) into buf: 1, 0 for none,
+ * -EINVAL for more than one or one too long. */
+static int one_word(const char *args, const char *blanks, char *buf, size_t size)
+{
+        size_t len = strcspn(args, blanks);
+
+        if (len == 0)
+                return 0;
+        if (len >= size || args[len + strspn(args + len, blanks)] != '\0')
+                return -EINVAL;
+        memcpy(buf, args, len);
+        buf[len] = '\0';
+        return 1;
+}
+
 /* Splits the request into its command word and the rest, and runs the command. */
 static void build_request(struct reply *r, struct fy_node *root, struct daemon *d, const char *request)
 {
         const char *blanks = " \t\r", *args;
-        char message[128];
+        char message[128], arg[256];
         size_t len;
+        int n;
 
         request += strspn(request, blanks);
         len = strcspn(request, blanks);
         args = request + len + strspn(request + len, blanks);
+        n = one_word(args, blanks, arg, sizeof(arg));
         for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
                 if (strlen(commands[i].name) != len || strncmp(commands[i].name, request, len) != 0)
                         continue;
-                if (*args == '\0') {
+                if (n == 0) {
                         commands[i].build(r, root, d);
                         return;
                 }
-                snprintf(message, sizeof(message), "command '%s' takes no arguments", commands[i].name);
+                if (n > 0 && commands[i].build_arg) {
+                        commands[i].build_arg(r, root, d, arg);
+                        return;
+                }
+                snprintf(message, sizeof(message), "command '%s' takes %s", commands[i].name,
+                         commands[i].build_arg ? "one argument" : "no arguments");
                 build_error(r, root, message);
                 return;
         }

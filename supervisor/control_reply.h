@@ -5,7 +5,8 @@
 struct daemon;
 
 /* The reply to one request line (a command word and optional arguments, without
- * the newline): "ping", "pending", "containers", "stats". An unknown or malformed
+ * the newline): "ping", "pending [CONTAINER]", "containers", "stats",
+ * "policies", "reload". An unknown or malformed
  * request still yields a document, {"error": "..."}. *ret_json is a NUL-terminated
  * JSON document ending in a newline, owned by the caller (free()). Strings that
  * came from containers or trapped processes are made printable ASCII (\xNN,
