@@ -444,8 +444,10 @@ static void on_idle_event(uv_poll_t *handle, int status, int events _unused_)
 
         if (r > 0)
                 idle_first_message(conn, &rc);
-        else if (r == -ECONNRESET)
+        else if (r == -ECONNRESET) {
+                log_debug("lxc: monitor pid %d hung up before its first message", (int) conn->peer_pid);
                 idle_close(conn); /* its container stopped without a trapped call */
+        }
         else if (r < 0)
                 idle_refuse(conn, receive_error(r));
         received_done(&rc);
@@ -492,6 +494,7 @@ static void accept_one(struct intake_lxc *in, int fd_in)
         if (r == 0)
                 r = idle_new(in, fd, cred.pid);
         if (r == 0) {
+                log_debug("lxc: monitor pid %d connected", (int) cred.pid);
                 TAKE_FD(fd);
                 return;
         }
