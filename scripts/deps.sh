@@ -3,7 +3,7 @@
 
 # Packages to build seccompd and its tests (scdoc renders the man pages).
 SECCOMPD_BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev
-        libseccomp-dev libcap-dev libuv1-dev libfyaml-dev libbpf-dev scdoc)
+        libseccomp-dev libcap-dev libuv1-dev libfyaml-dev libbpf-dev scdoc lxc-dev)
 # What the integration tests and the demo run: real runtimes, a static busybox
 # for the rootfs, jq to edit config.json, util-linux for findmnt and setpriv,
 # attr for getfattr (trusted.overlay.* checks), fuse2fs for the FUSE redirect

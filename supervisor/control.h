@@ -36,13 +36,3 @@ int control_adopt(struct daemon *d, int fd, struct control **ret);
 
 /* Where |c| listens: its path, or "passed fd N" for a passed unnamed socket. */
 const char *control_path(const struct control *c);
-
-/* The reply to one request line (a command word and optional arguments, without
- * the newline): "ping", "pending", "containers", "stats", "policies", "reload",
- * "register STATE", "unregister STATE" (STATE: the plain OCI state JSON an OCI
- * hook reads; supervisor/intake_hook.h). An unknown or malformed
- * request still yields a document, {"error": "..."}. *ret_json is a NUL-terminated
- * JSON document ending in a newline, owned by the caller (free()). Strings that
- * came from containers or trapped processes are made printable ASCII (\xNN,
- * backslash doubled). Returns 0 or -ENOMEM; does not log. */
-int control_reply(struct daemon *d, const char *request, char **ret_json);

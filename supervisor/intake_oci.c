@@ -13,6 +13,7 @@
 #include "common/socket_util.h"
 #include "emulators/notify.h"
 #include "policy/policy.h"
+#include "supervisor/answer.h"
 #include "supervisor/daemon.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/intake_oci.h"
@@ -103,7 +104,8 @@ int intake_oci_register(struct daemon *d, const struct oci_state *s, int *fds, s
 {
         struct policy_version *policy = NULL;
         struct container_info info = { 0 };
-        struct container *c;
+        struct listener_spec spec;
+        struct listener *l;
         char policy_name[256];
         int idx, r;
 
@@ -131,14 +133,15 @@ int intake_oci_register(struct daemon *d, const struct oci_state *s, int *fds, s
                 goto out;
         info.policy_version = policy;
         info.policy_name = policy_name;
-        r = registry_add_listener(d, &info, fds[idx], &c);
+        spec = (struct listener_spec) { .ops = &answer_notify_fd_ops, .fd = fds[idx], .poll_fd = fds[idx] };
+        r = registry_add_listener(d, &info, &spec, &l);
         if (r < 0) {
                 snprintf(errbuf, errlen, "cannot register container: %s", strerror(-r));
                 goto out;
         }
         fds[idx] = -EBADF; /* the registry owns it now */
         log_info("container %s: registered listener (init pid %d, status %s, policy %s v%u)", s->id,
-                 (int) info.init_pid, s->status ? s->status : "?", policy_name, c->policy_version->version);
+                 (int) info.init_pid, s->status ? s->status : "?", policy_name, l->container->policy_version->version);
 out:
         policy_version_unref(policy);
         close_fds(fds, n_fds);
@@ -451,7 +454,7 @@ static int intake_start(struct daemon *d, int fd, const char *path, bool bound, 
 
 int intake_oci_new(struct daemon *d, const char *path, struct intake_oci **ret)
 {
-        int fd = socket_listen_unix(path, 128);
+        int fd = socket_listen_unix(path, SOCK_STREAM, 128);
 
         if (fd < 0)
                 return log_error_errno(fd, "intake: cannot listen on %s: %m", path);

@@ -5,6 +5,7 @@
 #include <libfyaml.h>
 
 #include "supervisor/control.h"
+#include "supervisor/control_reply.h"
 
 static inline struct fy_document *parse(const char *json)
 {
