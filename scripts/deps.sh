@@ -10,7 +10,7 @@ SECCOMPD_BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev
 # (copied into a container's rootfs with its libraries), systemd for
 # systemd-socket-activate and systemd-analyze (socket activation, the units),
 # man-db to render the man pages.
-SECCOMPD_RUNTIME_PKGS=(runc lxc busybox-static jq util-linux procps attr e2fsprogs fuse2fs systemd man-db)
+SECCOMPD_RUNTIME_PKGS=(runc crun lxc busybox-static jq util-linux procps attr e2fsprogs fuse2fs systemd man-db)
 # Fuzzing and sanitizers (libFuzzer comes with clang's runtime package).
 SECCOMPD_FUZZ_PKGS=(clang libclang-rt-14-dev)
 
