@@ -64,6 +64,7 @@ struct conn {
         struct control *control;
         struct list_node node;  /* in control->conns */
         size_t in_len;
+        size_t line_len;        /* of the complete request, once conn_read() returned 1 */
         char in[CONTROL_MAX_REQUEST + 1];
         char *out;              /* the reply (libfyaml's malloc'd string), once built */
         size_t out_len, out_off;
@@ -470,24 +471,29 @@ static void build_error(struct reply *r, struct fy_node *root, const char *messa
                 put_str(r, seq, NULL, commands[i].name);
 }
 
-/* Splits the request into its command word and the rest, and runs the command. */
-static void build_request(struct reply *r, struct fy_node *root, struct daemon *d, const char *request)
+/* Runs the request's command, or answers why there is none to run. */
+static void build_request(struct reply *r, struct fy_node *root, struct daemon *d, const char *line, size_t len)
 {
-        const char *blanks = " \t\r", *args;
+        struct control_request req;
         char message[128];
-        size_t len;
+        int ret = control_request_parse(line, len, &req);
 
-        request += strspn(request, blanks);
-        len = strcspn(request, blanks);
-        args = request + len + strspn(request + len, blanks);
+        if (ret == -EBADMSG) {
+                build_error(r, root, "request contains a NUL byte");
+                return;
+        }
+        if (ret < 0) {
+                build_error(r, root, "empty request");
+                return;
+        }
         for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-                if (strlen(commands[i].name) != len || strncmp(commands[i].name, request, len) != 0)
+                if (!control_request_is(&req, commands[i].name))
                         continue;
                 if (commands[i].build_args) {
-                        commands[i].build_args(r, root, d, args);
+                        commands[i].build_args(r, root, d, req.args);
                         return;
                 }
-                if (*args == '\0') {
+                if (req.args_len == 0) {
                         commands[i].build(r, root, d);
                         return;
                 }
@@ -495,10 +501,8 @@ static void build_request(struct reply *r, struct fy_node *root, struct daemon *
                 build_error(r, root, message);
                 return;
         }
-        if (len == 0)
-                snprintf(message, sizeof(message), "empty request");
-        else
-                snprintf(message, sizeof(message), "unknown command '%.*s'", len > 32 ? 32 : (int) len, request);
+        snprintf(message, sizeof(message), "unknown command '%.*s'", req.command_len > 32 ? 32 : (int) req.command_len,
+                 req.command);
         build_error(r, root, message);
 }
 
@@ -530,13 +534,13 @@ static char *reply_end(struct reply *r)
         return json;
 }
 
-int control_reply(struct daemon *d, const char *request, char **ret_json)
+int control_reply(struct daemon *d, const char *request, size_t len, char **ret_json)
 {
         struct reply r;
         struct fy_node *root = reply_begin(&r);
         char *json;
 
-        build_request(&r, root, d, request);
+        build_request(&r, root, d, request, len);
         json = reply_end(&r);
         if (!json)
                 return -ENOMEM;
@@ -630,31 +634,30 @@ static void conn_send(struct conn *conn, char *json)
         conn_flush(conn);
 }
 
-/* Reads what has arrived: 1 once the request line is complete (NUL-terminated in
- * conn->in; EOF also ends it), 0 while more is to come, -EMSGSIZE for a line too
- * long, -ECONNRESET for EOF before any byte, other -errno. */
+/* Reads what has arrived: 1 once the request line is complete (conn->line_len
+ * bytes, NUL-terminated in conn->in), 0 while more is to come, or
+ * control_request_frame()'s -EMSGSIZE, -ECONNRESET, or the -errno of recv. */
 static int conn_read(struct conn *conn)
 {
         for (;;) {
-                size_t room = CONTROL_MAX_REQUEST - conn->in_len;
-                char *nl;
-                ssize_t n;
+                size_t room = CONTROL_MAX_REQUEST - conn->in_len, from = conn->in_len;
+                ssize_t n = 0;
+                int r;
 
-                if (room == 0)
-                        return -EMSGSIZE;
-                n = recv(conn->fd, conn->in + conn->in_len, room, MSG_DONTWAIT);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return errno == EAGAIN ? 0 : -errno;
-                if (n == 0 && conn->in_len == 0)
-                        return -ECONNRESET;
-                nl = memchr(conn->in + conn->in_len, '\n', (size_t) n);
-                conn->in_len += (size_t) n;
-                if (nl || n == 0) {
-                        conn->in[nl ? (size_t) (nl - conn->in) : conn->in_len] = '\0';
-                        return 1;
+                if (room > 0) {
+                        n = recv(conn->fd, conn->in + conn->in_len, room, MSG_DONTWAIT);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0)
+                                return errno == EAGAIN ? 0 : -errno;
+                        conn->in_len += (size_t) n;
                 }
+                r = control_request_frame(conn->in, conn->in_len, from, n == 0 && room > 0, &conn->line_len);
+                if (r == 0)
+                        continue; /* until recv says EAGAIN */
+                if (r > 0)
+                        conn->in[conn->line_len] = '\0';
+                return r;
         }
 }
 
@@ -663,7 +666,7 @@ static void conn_answer(struct conn *conn)
         char *json = NULL;
 
         log_debug("control: request '%.64s'", conn->in);
-        (void) control_reply(conn->control->daemon, conn->in, &json);
+        (void) control_reply(conn->control->daemon, conn->in, conn->line_len, &json);
         conn_send(conn, json);
 }
 

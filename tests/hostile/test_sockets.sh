@@ -2,7 +2,7 @@
 # The daemon's two sockets under abuse: many connections opened and left idle
 # (bounded per socket, the daemon never runs out of fds and never spins when it
 # does), fake listener fds at intake (a socket, an eventfd, a seccomp listener
-# whose process already exited), and gigantic, truncated and
+# whose process already exited), and gigantic, truncated, NUL-carrying and
 # non-UTF-8 control requests. After each, the daemon still serves.
 source "$IT_LIB"
 
@@ -132,6 +132,8 @@ control_case "truncated: 'sta' then EOF" 'b"sta"' "^unknown command 'sta'$"
 control_case "invalid UTF-8" 'b"\xff\xfe\xc0\x80\n"' '^unknown command .\\xff\\xfe\\xc0\\x80.$'
 control_case "register with broken JSON" 'b"register {\"ociVersion\": \n"' '.+'
 control_case "register with JSON nested 10000 deep" 'b"register " + b"[" * 10000 + b"\n"' '.+'
+# A C string would end at the NUL: "reload\0..." must not reload.
+control_case "a NUL inside the line" 'b"reload\x00stats\n"' '^request contains a NUL byte$'
 # A client that sends half a line and waits is dropped after the timeout.
 start=$(date +%s)
 check_eq "control: half a request, never finished: dropped without a reply" "(none)" "$(ask_raw 'b"stat"' open)"
