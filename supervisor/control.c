@@ -50,6 +50,7 @@ struct conn {
         struct control *control;
         struct list_node node;  /* in control->conns */
         size_t in_len;
+        size_t line_len;        /* of the complete request, once conn_read() returned 1 */
         char in[CONTROL_MAX_REQUEST + 1];
         char *out;              /* the reply (libfyaml's malloc'd string), once built */
         size_t out_len, out_off;
@@ -133,31 +134,30 @@ static void conn_send(struct conn *conn, char *json)
         conn_flush(conn);
 }
 
-/* Reads what has arrived: 1 once the request line is complete (NUL-terminated in
- * conn->in; EOF also ends it), 0 while more is to come, -EMSGSIZE for a line too
- * long, -ECONNRESET for EOF before any byte, other -errno. */
+/* Reads what has arrived: 1 once the request line is complete (conn->line_len
+ * bytes, NUL-terminated in conn->in), 0 while more is to come, or
+ * control_request_frame()'s -EMSGSIZE, -ECONNRESET, or the -errno of recv. */
 static int conn_read(struct conn *conn)
 {
         for (;;) {
-                size_t room = CONTROL_MAX_REQUEST - conn->in_len;
-                char *nl;
-                ssize_t n;
+                size_t room = CONTROL_MAX_REQUEST - conn->in_len, from = conn->in_len;
+                ssize_t n = 0;
+                int r;
 
-                if (room == 0)
-                        return -EMSGSIZE;
-                n = recv(conn->fd, conn->in + conn->in_len, room, MSG_DONTWAIT);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return errno == EAGAIN ? 0 : -errno;
-                if (n == 0 && conn->in_len == 0)
-                        return -ECONNRESET;
-                nl = memchr(conn->in + conn->in_len, '\n', (size_t) n);
-                conn->in_len += (size_t) n;
-                if (nl || n == 0) {
-                        conn->in[nl ? (size_t) (nl - conn->in) : conn->in_len] = '\0';
-                        return 1;
+                if (room > 0) {
+                        n = recv(conn->fd, conn->in + conn->in_len, room, MSG_DONTWAIT);
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n < 0)
+                                return errno == EAGAIN ? 0 : -errno;
+                        conn->in_len += (size_t) n;
                 }
+                r = control_request_frame(conn->in, conn->in_len, from, n == 0 && room > 0, &conn->line_len);
+                if (r == 0)
+                        continue; /* until recv says EAGAIN */
+                if (r > 0)
+                        conn->in[conn->line_len] = '\0';
+                return r;
         }
 }
 
@@ -166,7 +166,7 @@ static void conn_answer(struct conn *conn)
         char *json = NULL;
 
         log_debug("control: request '%.64s'", conn->in);
-        (void) control_reply(conn->control->daemon, conn->in, &json);
+        (void) control_reply(conn->control->daemon, conn->in, conn->line_len, &json);
         conn_send(conn, json);
 }
 

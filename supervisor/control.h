@@ -2,14 +2,17 @@
  * out, then the daemon closes. Root only (SO_PEERCRED). Never blocks the loop. */
 #pragma once
 
+#include <stddef.h>
+
+#include "supervisor/control_request.h"
+
 struct daemon;
 struct control;
 
-/* Bounds on one connection: a longer request line is answered with an error, a
- * client that has not completed its exchange in time is dropped. A register
- * request carries the container's annotations: 64 KiB leaves room for those
- * CRI-O and Kubernetes add. */
-#define CONTROL_MAX_REQUEST 65536
+/* Bounds on one connection: a request line longer than CONTROL_MAX_REQUEST
+ * (control_request.h) is answered with an error, a client that has not
+ * completed its exchange in time is dropped. A register request carries the
+ * container's annotations: 64 KiB leaves room for those CRI-O and Kubernetes add. */
 #define CONTROL_TIMEOUT_MS 5000
 #define CONTROL_MAX_CONNECTIONS 16
 

@@ -21,6 +21,7 @@
 #include "policy/schema.h"
 #include "policy/verdict.h"
 #include "supervisor/control_reply.h"
+#include "supervisor/control_request.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/intake_hook.h"
@@ -474,26 +475,30 @@ static int one_word(const char *args, const char *blanks, char *buf, size_t size
         return 1;
 }
 
-/* Splits the request into its command word and the rest, and runs the command. */
-static void build_request(struct reply *r, struct fy_node *root, struct daemon *d, const char *request)
+/* Runs the request's command, or answers why there is none to run. */
+static void build_request(struct reply *r, struct fy_node *root, struct daemon *d, const char *line, size_t len)
 {
-        const char *blanks = " \t\r", *args;
+        struct control_request req;
         char message[128], arg[256];
-        size_t len;
-        int n;
+        int ret = control_request_parse(line, len, &req), n;
 
-        request += strspn(request, blanks);
-        len = strcspn(request, blanks);
-        args = request + len + strspn(request + len, blanks);
-        n = one_word(args, blanks, arg, sizeof(arg));
+        if (ret == -EBADMSG) {
+                build_error(r, root, "request contains a NUL byte");
+                return;
+        }
+        if (ret < 0) {
+                build_error(r, root, "empty request");
+                return;
+        }
+        n = one_word(req.args, " \t\r", arg, sizeof(arg));
         for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-                if (strlen(commands[i].name) != len || strncmp(commands[i].name, request, len) != 0)
+                if (!control_request_is(&req, commands[i].name))
                         continue;
                 if (commands[i].build_rest) {
-                        commands[i].build_rest(r, root, d, args);
+                        commands[i].build_rest(r, root, d, req.args);
                         return;
                 }
-                if (n == 0) {
+                if (req.args_len == 0) {
                         commands[i].build(r, root, d);
                         return;
                 }
@@ -506,10 +511,8 @@ static void build_request(struct reply *r, struct fy_node *root, struct daemon *
                 build_error(r, root, message);
                 return;
         }
-        if (len == 0)
-                snprintf(message, sizeof(message), "empty request");
-        else
-                snprintf(message, sizeof(message), "unknown command '%.*s'", len > 32 ? 32 : (int) len, request);
+        snprintf(message, sizeof(message), "unknown command '%.*s'", req.command_len > 32 ? 32 : (int) req.command_len,
+                 req.command);
         build_error(r, root, message);
 }
 
@@ -541,13 +544,13 @@ static char *reply_end(struct reply *r)
         return json;
 }
 
-int control_reply(struct daemon *d, const char *request, char **ret_json)
+int control_reply(struct daemon *d, const char *request, size_t len, char **ret_json)
 {
         struct reply r;
         struct fy_node *root = reply_begin(&r);
         char *json;
 
-        build_request(&r, root, d, request);
+        build_request(&r, root, d, request, len);
         json = reply_end(&r);
         if (!json)
                 return -ENOMEM;
