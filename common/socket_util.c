@@ -1,4 +1,4 @@
-/* Listening and connecting on unix stream sockets by path. */
+/* Listening and connecting on unix sockets by path. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -37,10 +37,34 @@ static int make_parent_dir(const char *path)
         return 0;
 }
 
-/* A socket file is stale when connecting to it is refused. */
-static int remove_stale(const char *path)
+/* A |type| socket (SOCK_CLOEXEC added) for |path|, and its address. */
+static int socket_at(const char *path, int type, struct sockaddr_un *ret_addr)
 {
-        int fd = socket_connect_unix(path);
+        int r = fill_addr(path, ret_addr), fd;
+
+        if (r < 0)
+                return r;
+        fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+        return fd < 0 ? -errno : fd;
+}
+
+static int connect_type(const char *path, int type)
+{
+        struct sockaddr_un addr;
+        _cleanup_close_ int fd = socket_at(path, type, &addr);
+
+        if (fd < 0)
+                return fd;
+        if (connect(fd, (struct sockaddr *) &addr, sizeof(addr)) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+/* A socket file is stale when connecting to it is refused (with its own type:
+ * another type is refused with EPROTOTYPE, alive or not). */
+static int remove_stale(const char *path, int type)
+{
+        int fd = connect_type(path, type);
 
         if (fd >= 0) {
                 safe_close(fd);
@@ -51,24 +75,20 @@ static int remove_stale(const char *path)
         return 0;
 }
 
-int socket_listen_unix(const char *path, int backlog)
+int socket_listen_unix(const char *path, int type, int backlog)
 {
-        _cleanup_close_ int fd = -EBADF;
         struct sockaddr_un addr;
+        _cleanup_close_ int fd = socket_at(path, type | SOCK_NONBLOCK, &addr);
         int r;
 
-        r = fill_addr(path, &addr);
-        if (r < 0)
-                return r;
+        if (fd < 0)
+                return fd;
         r = make_parent_dir(path);
         if (r < 0)
                 return r;
-        r = remove_stale(path);
+        r = remove_stale(path, type);
         if (r < 0)
                 return r;
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
         /* Bind under a 0077 umask so the socket is never briefly reachable by others. */
         mode_t old = umask(0077);
         r = bind(fd, (struct sockaddr *) &addr, sizeof(addr));
@@ -82,28 +102,25 @@ int socket_listen_unix(const char *path, int backlog)
 
 int socket_connect_unix(const char *path)
 {
-        _cleanup_close_ int fd = -EBADF;
-        struct sockaddr_un addr;
-        int r;
+        return connect_type(path, SOCK_STREAM);
+}
 
-        r = fill_addr(path, &addr);
-        if (r < 0)
-                return r;
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
+int socket_peer_cred(int fd, struct ucred *ret)
+{
+        socklen_t len = sizeof(*ret);
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ret, &len) < 0)
                 return -errno;
-        if (connect(fd, (struct sockaddr *) &addr, sizeof(addr)) < 0)
-                return -errno;
-        return TAKE_FD(fd);
+        return 0;
 }
 
 int socket_peer_uid(int fd, uid_t *ret)
 {
         struct ucred cred;
-        socklen_t len = sizeof(cred);
+        int r = socket_peer_cred(fd, &cred);
 
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-                return -errno;
+        if (r < 0)
+                return r;
         *ret = cred.uid;
         return 0;
 }

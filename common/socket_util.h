@@ -2,16 +2,22 @@
 #pragma once
 
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /* Creates the parent directory of |path| (mode 0700) if missing, removes a stale
- * socket file nobody listens on, binds a SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC
- * socket there with mode 0600 and listens. Returns the fd or -errno
- * (-EADDRINUSE when a live daemon already listens there). Does not log. */
-int socket_listen_unix(const char *path, int backlog);
+ * socket file nobody listens on, binds a |type| (SOCK_STREAM, SOCK_SEQPACKET)
+ * socket there, SOCK_NONBLOCK|SOCK_CLOEXEC, with mode 0600 and listens.
+ * Returns the fd or -errno (-EADDRINUSE when a live daemon already listens
+ * there). Does not log. */
+int socket_listen_unix(const char *path, int type, int backlog);
 
 /* Connects a SOCK_STREAM|SOCK_CLOEXEC socket to |path|; returns fd or -errno. */
 int socket_connect_unix(const char *path);
+
+/* The peer as of connect() (SO_PEERCRED: pid in our pid namespace, uid, gid);
+ * 0 or -errno. */
+int socket_peer_cred(int fd, struct ucred *ret);
 
 /* The uid of the peer (SO_PEERCRED); 0 or -errno. */
 int socket_peer_uid(int fd, uid_t *ret);

@@ -58,7 +58,10 @@ int request_read_args(struct request *req)
                         continue;
                 if (addr == 0 || used >= REQUEST_MAX_STRS)
                         continue;
-                r = target_read_string((pid_t) req->notif.pid, addr, req->str_buf[used], PATH_MAX);
+                r = target_read_string((pid_t) req->notif.pid, addr, req->str_buf[used],
+                                       a->str_max && a->str_max < PATH_MAX ? a->str_max : PATH_MAX);
+                if (r == -ENAMETOOLONG && a->str_too_long)
+                        return -a->str_too_long;
                 if (r < 0)
                         return r;
                 req->strs[a->index] = req->str_buf[used++];

@@ -44,6 +44,9 @@ int request_path_dirfd(const struct request *req);
 
 /* Reads the string args of a decoded request (path and string args of its
  * schema) from the caller's memory. A NULL pointer reads as NULL.
- * 0, -EFAULT (unmapped), -ENAMETOOLONG (no NUL within PATH_MAX), -ESRCH (gone).
+ * 0, -EFAULT (unmapped), -ENAMETOOLONG (no NUL within PATH_MAX), or for an arg
+ * the kernel copies with a smaller limit or another errno, that errno (the
+ * schema's str_too_long: EINVAL for mount's source and fstype, ERANGE for an
+ * xattr name), -ESRCH (gone).
  * Must be followed by an ID_VALID check before anything acts on what was read. */
 int request_read_args(struct request *req);

@@ -15,6 +15,8 @@
 
 #define FILTER_ARGS 6
 #define FILTER_LISTENER_DEFAULT "/run/seccompd/seccompd.sock"
+/* LXC's proxy is a SOCK_SEQPACKET socket of its own (seccompd --lxc-socket). */
+#define FILTER_LXC_PROXY_DEFAULT "/run/seccompd/lxc.sock"
 
 /* A conjunction of comparisons, at most one per arg index: the shape libseccomp,
  * runc/crun (OCI `args`, same-index args would be OR-ed) and LXC accept. For
@@ -94,7 +96,7 @@ int filter_print_oci_args(const struct filter_rule *r, FILE *f);
 
 /* An LXC seccomp v2 profile ("2", "denylist", an arch section, one `notify` line
  * per rule), then as comments the lxc.seccomp.* lines that enable it with
- * |proxy_path| (the daemon's socket). 0 or -EIO. */
+ * |proxy_path| (seccompd --lxc-socket; NULL: FILTER_LXC_PROXY_DEFAULT). 0 or -EIO. */
 int filter_print_lxc(const struct filter_plan *plan, const char *proxy_path, FILE *f);
 
 /* What is trapped, per syscall, for people: "mknod: trapped when mode & S_IFMT in

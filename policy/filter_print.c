@@ -181,7 +181,7 @@ int filter_print_lxc(const struct filter_plan *plan, const char *proxy_path, FIL
                    "#   lxc.seccomp.profile = /var/lib/lxc/CONTAINER/seccompd-%s.seccomp\n"
                    "#   lxc.seccomp.notify.proxy = unix:%s\n"
                    "#   lxc.seccomp.notify.cookie = policy=%s\n",
-                plan->policy, plan->policy, proxy_path ? proxy_path : FILTER_LISTENER_DEFAULT, plan->policy);
+                plan->policy, plan->policy, proxy_path ? proxy_path : FILTER_LXC_PROXY_DEFAULT, plan->policy);
         return done(f);
 }
 

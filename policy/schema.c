@@ -2,8 +2,10 @@
  * syscall, and the symbolic names their values may use. Constant tables only. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
+#include <linux/limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -92,6 +94,8 @@ TABLE(socket_types,
 TABLE(memfd_flags, SYM(MFD_CLOEXEC), SYM(MFD_ALLOW_SEALING), SYM(MFD_HUGETLB));
 
 #define ARG(n, i, k, w, t) { .name = n, .index = i, .kind = k, .width_mask = w, .symbols = t }
+/* A string arg the kernel copies with its own limit and errno (struct arg_schema). */
+#define ARG_STR(n, i, k, max, err) { .name = n, .index = i, .kind = k, .width_mask = W64, .str_max = max, .str_too_long = err }
 #define SYSCALL(n, a) { .name = n, .n_args = ARRAY_SIZE(a), .args = a }
 
 static const struct arg_schema mknod_args[] = {
@@ -109,9 +113,9 @@ static const struct arg_schema mknodat_args[] = {
 
 /* mount(2)'s flags are an unsigned long. */
 static const struct arg_schema mount_args[] = {
-        ARG("source", 0, ARG_PATH, W64, NULL),
+        ARG_STR("source", 0, ARG_PATH, PATH_MAX, EINVAL), /* copy_mount_string() */
         ARG("target", 1, ARG_PATH, W64, NULL),
-        ARG("fstype", 2, ARG_STRING, W64, NULL),
+        ARG_STR("fstype", 2, ARG_STRING, PATH_MAX, EINVAL),
         ARG("flags", 3, ARG_FLAGS, W64, &mount_flags),
         ARG("data", 4, ARG_PTR, W64, NULL),
 };
@@ -123,7 +127,7 @@ static const struct arg_schema umount2_args[] = {
 
 static const struct arg_schema setxattr_args[] = {
         ARG("path", 0, ARG_PATH, W64, NULL),
-        ARG("name", 1, ARG_STRING, W64, NULL),
+        ARG_STR("name", 1, ARG_STRING, XATTR_NAME_MAX + 1, ERANGE), /* setxattr_copy() */
         ARG("value", 2, ARG_PTR, W64, NULL),
         ARG("size", 3, ARG_INT, W64, NULL),
         ARG("flags", 4, ARG_FLAGS, W32, &xattr_flags),
@@ -131,7 +135,7 @@ static const struct arg_schema setxattr_args[] = {
 
 static const struct arg_schema fsetxattr_args[] = {
         ARG("fd", 0, ARG_FD, W32, &fd_symbols),
-        ARG("name", 1, ARG_STRING, W64, NULL),
+        ARG_STR("name", 1, ARG_STRING, XATTR_NAME_MAX + 1, ERANGE), /* setxattr_copy() */
         ARG("value", 2, ARG_PTR, W64, NULL),
         ARG("size", 3, ARG_INT, W64, NULL),
         ARG("flags", 4, ARG_FLAGS, W32, &xattr_flags),
@@ -175,7 +179,8 @@ static const struct arg_schema socket_args[] = {
 };
 
 static const struct arg_schema memfd_create_args[] = {
-        ARG("name", 0, ARG_STRING, W64, NULL),
+        /* "memfd:" and the name fit NAME_MAX: 249 bytes and the NUL, else EINVAL. */
+        ARG_STR("name", 0, ARG_STRING, NAME_MAX - 6 + 1, EINVAL),
         ARG("flags", 1, ARG_FLAGS, W32, &memfd_flags),
 };
 

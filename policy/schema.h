@@ -36,6 +36,12 @@ struct arg_schema {
         enum arg_kind kind;
         uint64_t width_mask;       /* the bits the kernel looks at: 0xffffffff for int/mode_t */
         const struct symbol_table *symbols; /* may be NULL */
+        /* ARG_PATH, ARG_STRING: the kernel copies at most str_max bytes with the
+         * NUL (0: PATH_MAX, as getname() does), and fails with str_too_long when
+         * none of them is a NUL (0: ENAMETOOLONG). Its other copies are stricter:
+         * strndup_user() EINVAL, setxattr's name ERANGE. */
+        uint32_t str_max;
+        int str_too_long;
 };
 
 struct syscall_schema {

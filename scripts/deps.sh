@@ -3,14 +3,14 @@
 
 # Packages to build seccompd and its tests (scdoc renders the man pages).
 SECCOMPD_BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev
-        libseccomp-dev libcap-dev libuv1-dev libfyaml-dev libbpf-dev libnl-route-3-dev scdoc)
+        libseccomp-dev libcap-dev libuv1-dev libfyaml-dev libbpf-dev libnl-route-3-dev scdoc lxc-dev)
 # What the integration tests and the demo run: real runtimes, a static busybox
 # for the rootfs, jq to edit config.json, util-linux for findmnt and setpriv,
 # attr for getfattr (trusted.overlay.* checks), fuse2fs for the FUSE redirect
 # (copied into a container's rootfs with its libraries), systemd for
 # systemd-socket-activate and systemd-analyze (socket activation, the units),
 # man-db to render the man pages.
-SECCOMPD_RUNTIME_PKGS=(runc lxc busybox-static jq util-linux procps attr e2fsprogs fuse2fs systemd man-db)
+SECCOMPD_RUNTIME_PKGS=(runc crun lxc busybox-static jq util-linux procps attr e2fsprogs fuse2fs systemd man-db)
 # Fuzzing and sanitizers (libFuzzer comes with clang's runtime package).
 SECCOMPD_FUZZ_PKGS=(clang libclang-rt-14-dev)
 

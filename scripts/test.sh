@@ -2,8 +2,9 @@
 # Every test, as CI runs it, on a fresh Debian 12 machine as root: installs what
 # is missing, then
 #   1. a normal build (build/) and `meson test` over every suite: unit,
-#      integration (real processes under notify filters, real runc containers)
-#      and fuzz-corpus replay;
+#      integration (real processes under notify filters, real runc containers),
+#      hostile (tests/hostile: attacks from inside containers) and fuzz-corpus
+#      replay;
 #   2. the same suites built with ASan+UBSan (build-asan/);
 #   3. each libFuzzer harness for FUZZ_SECONDS (default 20) with clang
 #      (build-fuzz/), starting from its corpus.
@@ -44,7 +45,9 @@ fuzz_all() {
                 name=$(basename "$f")
                 corpus=tests/fuzz/corpus/${name#fuzz_}
                 seeds=()
+                # The files operators start from are seeds too (as in tests/fuzz/meson.build).
                 [[ "$name" != fuzz_policy ]] || seeds=(examples/policies)
+                [[ "$name" != fuzz_testsuite ]] || seeds=(tests/policy)
                 mkdir -p "$work/$name"
                 echo "    $name: ${FUZZ_SECONDS:-20} s from $corpus"
                 # New inputs go to the scratch dir; the checked-in corpus stays as it is.

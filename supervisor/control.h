@@ -2,14 +2,17 @@
  * out, then the daemon closes. Root only (SO_PEERCRED). Never blocks the loop. */
 #pragma once
 
+#include <stddef.h>
+
+#include "supervisor/control_request.h"
+
 struct daemon;
 struct control;
 
-/* Bounds on one connection: a longer request line is answered with an error, a
- * client that has not completed its exchange in time is dropped. A register
- * request carries the container's annotations: 64 KiB leaves room for those
- * CRI-O and Kubernetes add. */
-#define CONTROL_MAX_REQUEST 65536
+/* Bounds on one connection: a request line longer than CONTROL_MAX_REQUEST
+ * (control_request.h) is answered with an error, a client that has not
+ * completed its exchange in time is dropped. A register request carries the
+ * container's annotations: 64 KiB leaves room for those CRI-O and Kubernetes add. */
 #define CONTROL_TIMEOUT_MS 5000
 #define CONTROL_MAX_CONNECTIONS 16
 
@@ -36,13 +39,3 @@ int control_adopt(struct daemon *d, int fd, struct control **ret);
 
 /* Where |c| listens: its path, or "passed fd N" for a passed unnamed socket. */
 const char *control_path(const struct control *c);
-
-/* The reply to one request line (a command word and optional arguments, without
- * the newline): "ping", "pending", "containers", "stats", "policies", "reload",
- * "register STATE", "unregister STATE" (STATE: the plain OCI state JSON an OCI
- * hook reads; supervisor/intake_hook.h). An unknown or malformed
- * request still yields a document, {"error": "..."}. *ret_json is a NUL-terminated
- * JSON document ending in a newline, owned by the caller (free()). Strings that
- * came from containers or trapped processes are made printable ASCII (\xNN,
- * backslash doubled). Returns 0 or -ENOMEM; does not log. */
-int control_reply(struct daemon *d, const char *request, char **ret_json);

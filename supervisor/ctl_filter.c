@@ -71,9 +71,10 @@ static void filter_help(void)
                "  -f, --format FORMAT   summary (default), oci (the linux.seccomp object of\n"
                "                        config.json), lxc (a seccomp v2 profile and the lxc.*\n"
                "                        lines), bpf (the raw program; not to a terminal)\n"
-               "  -s, --socket PATH     seccompd's listener socket (default %s)\n"
+               "  -s, --socket PATH     seccompd's socket for the runtime (default %s,\n"
+               "                        with --format lxc %s)\n"
                "  -a, --arch ARCH       compile for ARCH (libseccomp names; default: this machine)\n",
-               FILTER_LISTENER_DEFAULT);
+               FILTER_LISTENER_DEFAULT, FILTER_LXC_PROXY_DEFAULT);
 }
 
 static int parse_format(const char *s, enum format *ret)
@@ -157,7 +158,7 @@ int ctl_policy_filter(int argc, char **argv, const struct ctl_options *o)
                 { 0 },
         };
         _cleanup_(filter_plan_freep) struct filter_plan *plan = NULL;
-        const char *socket_path = FILTER_LISTENER_DEFAULT;
+        const char *socket_path = NULL; /* each format's default */
         enum format format = FORMAT_SUMMARY;
         uint32_t arch = SCMP_ARCH_NATIVE;
         int c;

@@ -13,11 +13,14 @@
 
 struct syscall_table;
 struct intake_oci;
+struct intake_lxc;
 struct control;
 struct policy_store;
 
 struct daemon_options {
         const char *socket_path;     /* OCI listenerPath socket */
+        const char *lxc_socket_path; /* lxc.seccomp.notify.proxy socket */
+        const char *lxc_path;        /* where LXC containers are named from; NULL: liblxc's default */
         const char *control_path;    /* seccompctl socket */
         const char *policy_dir;      /* *.yaml policies; NULL: POLICY_DIR_DEFAULT */
         unsigned debug_hold_ms;      /* test-only: hold emulations this long before acting */
@@ -42,6 +45,7 @@ struct daemon {
         uint64_t started_usec;
         uint64_t intake_accepted, intake_rejected;
         struct intake_oci *intake;
+        struct intake_lxc *lxc;
         struct control *control;
         bool stopping;
 };

@@ -12,6 +12,7 @@
 #include "emulators/notify.h"
 #include "emulators/target.h"
 #include "policy/policy.h"
+#include "supervisor/answer.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/emulate.h"
@@ -53,6 +54,8 @@ static void on_timer_closed(uv_handle_t *handle)
 /* Frees n, through the timer's close callback when its timer was set up. */
 static void notification_release(struct notification *n)
 {
+        if (n->fd_owned)
+                n->fd = safe_close(n->fd);
         if (n->timer_init)
                 uv_close((uv_handle_t *) &n->timer, on_timer_closed);
         else
@@ -103,12 +106,10 @@ void dispatch_log_info(struct notification *n, const char *what, int error)
 /* Answers and finishes n. |error| > 0 fails the call; |val| is its return value. */
 void dispatch_finish(struct notification *n, int error, int64_t val, size_t counter)
 {
-        int fd = n->listener->fd, r;
+        int r;
 
         n->stage = NOTIF_STAGE_ANSWERING;
-        r = error ? notify_send_error(fd, n->req.notif.id, error)
-                  : n->verdict.kind == VERDICT_CONTINUE ? notify_send_continue(fd, n->req.notif.id)
-                                                        : notify_send_value(fd, n->req.notif.id, val);
+        r = answer_value(n, error, val, n->verdict.kind == VERDICT_CONTINUE);
         if (r == -ENOENT) {
                 COUNT(n, caller_gone);
         } else if (r < 0) {
@@ -124,6 +125,7 @@ void dispatch_finish(struct notification *n, int error, int64_t val, size_t coun
 void dispatch_drop(struct notification *n)
 {
         COUNT(n, caller_gone);
+        answer_dropped(n);
         notification_unlink(n);
         notification_release(n);
 }
@@ -198,7 +200,7 @@ static int read_context(struct notification *n, const struct policy *p, struct p
 
         if (!caller && !cwd)
                 return 0;
-        r = target_open(&t, n->listener->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
+        r = target_open(&t, n->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
         if (r >= 0 && caller) {
                 r = target_read_caller(&t, caller_buf);
                 if (r >= 0)
@@ -265,7 +267,7 @@ static void process(struct notification *n)
                 return;
         }
         /* Whatever was read is only trusted once the id is known to be still pending. */
-        if (notify_id_valid(n->listener->fd, n->req.notif.id) < 0) {
+        if (notify_id_valid(n->fd, n->req.notif.id) < 0) {
                 dispatch_drop(n);
                 return;
         }
@@ -292,11 +294,40 @@ static void process(struct notification *n)
         act(n);
 }
 
+void dispatch_received(struct listener *l, const struct seccomp_notif *notif, const struct lxc_proxy_origin *lxc,
+                       int notify_fd)
+{
+        struct daemon *d = l->container->daemon;
+        struct notification *n = calloc(1, sizeof(*n));
+
+        if (!n) {
+                /* Without memory there is no way to record it: fail the call rather
+                 * than hang it (an LXC monitor then times out waiting for our reply). */
+                notify_send_error(notify_fd >= 0 ? notify_fd : l->fd, notif->id, ENOMEM);
+                safe_close(notify_fd);
+                return;
+        }
+        n->start_nsec = now_nsec();
+        n->listener = l;
+        n->fd = notify_fd >= 0 ? notify_fd : l->fd;
+        n->fd_owned = notify_fd >= 0;
+        n->stage = NOTIF_STAGE_RECEIVED;
+        if (lxc)
+                n->lxc = *lxc;
+        list_init(&n->helper_node);
+        request_decode(&n->req, d->syscalls, notif);
+        list_add_tail(&d->pending, &n->pending_node);
+        list_add_tail(&l->notifications, &n->listener_node);
+        d->n_pending++;
+        d->totals.received++;
+        l->container->counters.received++;
+        process(n);
+}
+
 static void receive_one(struct listener *l)
 {
         struct daemon *d = l->container->daemon;
         struct seccomp_notif notif;
-        struct notification *n;
         int r;
 
         r = notify_recv(l->fd, &notif);
@@ -314,23 +345,7 @@ static void receive_one(struct listener *l)
                 listener_close(l);
                 return;
         }
-        n = calloc(1, sizeof(*n));
-        if (!n) {
-                /* Without memory there is no way to record it: fail the call rather than hang it. */
-                notify_send_error(l->fd, notif.id, ENOMEM);
-                return;
-        }
-        n->start_nsec = now_nsec();
-        n->listener = l;
-        n->stage = NOTIF_STAGE_RECEIVED;
-        list_init(&n->helper_node);
-        request_decode(&n->req, d->syscalls, &notif);
-        list_add_tail(&d->pending, &n->pending_node);
-        list_add_tail(&l->notifications, &n->listener_node);
-        d->n_pending++;
-        d->totals.received++;
-        l->container->counters.received++;
-        process(n);
+        dispatch_received(l, &notif, NULL, -EBADF);
 }
 
 void dispatch_listener_event(struct listener *l, int status, int events)

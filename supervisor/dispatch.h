@@ -5,12 +5,14 @@
 
 #include <limits.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
 #include "common/list.h"
 #include "emulators/request.h"
 #include "policy/verdict.h"
+#include "supervisor/lxc_proxy.h"
 
 struct listener;
 
@@ -30,6 +32,8 @@ struct notification {
         struct list_node pending_node;  /* in daemon.pending */
         struct list_node listener_node; /* in listener->notifications */
         struct listener *listener;
+        int fd;                         /* the seccomp listener it came from: ID_VALID, ADDFD, targets */
+        bool fd_owned;                  /* fd is n's (an LXC message's), closed with it; else the listener's */
         struct request req;
         struct verdict verdict;
         enum notif_stage stage;
@@ -41,10 +45,18 @@ struct notification {
         char cwd[PATH_MAX];             /* the base of relative path args as the policy saw it
                                          * (the caller's cwd or dirfd, inside its root); "" unknown */
         int cwd_error;                  /* why it is unknown (-errno), when it was looked up */
+        struct lxc_proxy_origin lxc;    /* from an LXC proxy message: what the reply echoes */
 };
 
 /* uv_poll callback target for a listener fd: handles hang-up and one notification. */
 void dispatch_listener_event(struct listener *l, int status, int events);
+
+/* Takes one notification an intake received for |l| through the whole path.
+ * RECV'd from l->fd: |lxc| NULL and |notify_fd| -EBADF. From an LXC message:
+ * what the reply echoes, and the listener fd the message brought (taken over;
+ * the monitor may serve several, one per lxc-attach). */
+void dispatch_received(struct listener *l, const struct seccomp_notif *notif, const struct lxc_proxy_origin *lxc,
+                       int notify_fd);
 
 /* Answers and finishes n: |error| > 0 fails the call, else it returns |val|
  * (or continues, for a CONTINUE verdict). |counter| is the stats_counters field
@@ -54,7 +66,7 @@ void dispatch_finish(struct notification *n, int error, int64_t val, size_t coun
 /* Finishes n when the caller is gone (counted as such); no answer. */
 void dispatch_drop(struct notification *n);
 
-/* Finishes n that was answered by other means (ADDFD with SEND). */
+/* Finishes n that was answered by other means (answer_fd()). */
 void dispatch_answered(struct notification *n, size_t counter);
 
 /* One log line about n (rate-limited per container); error < 0 logs a warning. */

@@ -14,12 +14,12 @@
 #include "emulators/mknod.h"
 #include "emulators/mount.h"
 #include "emulators/mount_fuse.h"
-#include "emulators/notify.h"
 #include "emulators/sysinfo.h"
 #include "emulators/target.h"
 #include "emulators/xattr.h"
 #include "policy/policy.h"
 #include "policy/schema.h"
+#include "supervisor/answer.h"
 #include "supervisor/daemon.h"
 #include "supervisor/emulate.h"
 #include "supervisor/fuse_run.h"
@@ -143,16 +143,15 @@ static const emulator_fn emulators[_EMULATOR_MAX] = {
         [EMULATOR_BPF] = run_bpf,
 };
 
-/* ADDFD with SEND answers the call with the new fd number in one step, so the
- * caller never holds an fd for a call that failed; |fd| stays ours (the caller
- * of this closes it, whatever happens). */
-static void answer_fd(struct notification *n, int fd, uint32_t fd_flags, const char *what, size_t counter)
+/* The call's result is a new fd in the caller (answer_fd()); |fd| stays ours
+ * (the caller of this closes it, whatever happens). */
+static void finish_with_fd(struct notification *n, int fd, uint32_t fd_flags, const char *what, size_t counter)
 {
         char line[2 * PATH_MAX + 160];
         int r;
 
         n->stage = NOTIF_STAGE_ANSWERING;
-        r = notify_addfd(n->listener->fd, n->req.notif.id, fd, fd_flags, SECCOMP_ADDFD_FLAG_SEND);
+        r = answer_fd(n, fd, fd_flags);
         if (r == -ENOENT) {
                 dispatch_drop(n);
                 return;
@@ -184,7 +183,7 @@ void emulate_notification(struct notification *n)
                 dispatch_finish(n, ENOSYS, 0, COUNTER(emulate_failed));
                 return;
         }
-        r = target_open(&t, n->listener->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
+        r = target_open(&t, n->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
         if (r == -ENOENT || r == -ESRCH) {
                 dispatch_drop(n);
                 return;
@@ -211,7 +210,7 @@ void emulate_notification(struct notification *n)
                 return;
         }
         if (fd >= 0) {
-                answer_fd(n, fd, O_CLOEXEC, "bpf: program loaded", COUNTER(emulated));
+                finish_with_fd(n, fd, O_CLOEXEC, "bpf: program loaded", COUNTER(emulated));
                 safe_close(fd);
                 return;
         }
@@ -231,7 +230,7 @@ static void inject_fixed(struct notification *n, const struct inject_params *ip)
                 dispatch_finish(n, -fd, 0, COUNTER(emulate_failed));
                 return;
         }
-        answer_fd(n, fd, (uint32_t) ip->fd_flags, what, COUNTER(injected));
+        finish_with_fd(n, fd, (uint32_t) ip->fd_flags, what, COUNTER(injected));
 }
 
 /* The path as the policy matched it: absolute, normalised against the same
@@ -287,7 +286,7 @@ static void inject_requested(struct notification *n, const struct inject_params 
         }
         r = requested_path(n, raw, buf, sizeof(buf), &path);
         if (r >= 0 && ip->root == INJECT_ROOT_CONTAINER) {
-                r = target_open(&t, n->listener->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
+                r = target_open(&t, n->fd, n->req.notif.id, (pid_t) n->req.notif.pid);
                 if (r == -ENOENT || r == -ESRCH) {
                         dispatch_drop(n);
                         return;
@@ -306,7 +305,7 @@ static void inject_requested(struct notification *n, const struct inject_params 
                 dispatch_finish(n, -r, 0, COUNTER(emulate_failed));
                 return;
         }
-        answer_fd(n, fd, inject_fd_flags(flags), what, COUNTER(injected));
+        finish_with_fd(n, fd, inject_fd_flags(flags), what, COUNTER(injected));
 }
 
 /* inject: open a file for the caller and make it the call's result there. */

@@ -13,6 +13,7 @@
 #include "common/socket_util.h"
 #include "emulators/notify.h"
 #include "policy/policy.h"
+#include "supervisor/answer.h"
 #include "supervisor/daemon.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/intake_oci.h"
@@ -20,8 +21,17 @@
 
 #define POLICY_ANNOTATION "org.seccompd.policy"
 
+/* How long accepting stops after accept4() failed with something other than an
+ * empty queue (EMFILE, ENFILE, ENOBUFS): the poll is level-triggered, and the
+ * connection still queued would wake the loop again at once. */
+#define ACCEPT_RETRY_MS 1000
+
 struct intake_oci {
         uv_poll_t poll;
+        uv_timer_t retry;       /* resumes accepting after a failed accept4() */
+        unsigned open_handles;  /* poll and retry: freed when both are closed */
+        size_t n_conns;         /* open connections, at most INTAKE_OCI_MAX_CONNECTIONS */
+        struct ratelimit log_rl; /* connection-level warnings */
         int fd;
         char *path;
         struct daemon *daemon;
@@ -103,7 +113,8 @@ int intake_oci_register(struct daemon *d, const struct oci_state *s, int *fds, s
 {
         struct policy_version *policy = NULL;
         struct container_info info = { 0 };
-        struct container *c;
+        struct listener_spec spec;
+        struct listener *l;
         char policy_name[256];
         int idx, r;
 
@@ -131,14 +142,15 @@ int intake_oci_register(struct daemon *d, const struct oci_state *s, int *fds, s
                 goto out;
         info.policy_version = policy;
         info.policy_name = policy_name;
-        r = registry_add_listener(d, &info, fds[idx], &c);
+        spec = (struct listener_spec) { .ops = &answer_notify_fd_ops, .fd = fds[idx], .poll_fd = fds[idx] };
+        r = registry_add_listener(d, &info, &spec, &l);
         if (r < 0) {
                 snprintf(errbuf, errlen, "cannot register container: %s", strerror(-r));
                 goto out;
         }
         fds[idx] = -EBADF; /* the registry owns it now */
         log_info("container %s: registered listener (init pid %d, status %s, policy %s v%u)", s->id,
-                 (int) info.init_pid, s->status ? s->status : "?", policy_name, c->policy_version->version);
+                 (int) info.init_pid, s->status ? s->status : "?", policy_name, l->container->policy_version->version);
 out:
         policy_version_unref(policy);
         close_fds(fds, n_fds);
@@ -163,6 +175,7 @@ static void conn_close(struct intake_conn *conn)
                 return;
         conn->closing = true;
         list_del(&conn->node);
+        conn->owner->n_conns--;
         uv_close((uv_handle_t *) &conn->poll, on_conn_handle_closed);
         uv_close((uv_handle_t *) &conn->timer, on_conn_handle_closed);
 }
@@ -376,9 +389,43 @@ static int conn_start(struct intake_oci *in, int fd)
         conn->open_handles = 2;
         uv_timer_init(&in->daemon->loop, &conn->timer);
         list_add_tail(&in->conns, &conn->node);
+        in->n_conns++;
         uv_poll_start(&conn->poll, UV_READABLE, on_conn_readable);
         uv_timer_start(&conn->timer, on_conn_timeout, INTAKE_OCI_TIMEOUT_MS, 0);
         return 0;
+}
+
+static void on_accept(uv_poll_t *handle, int status, int events);
+
+static void on_accept_retry(uv_timer_t *t)
+{
+        struct intake_oci *in = container_of(t, struct intake_oci, retry);
+        int r = uv_poll_start(&in->poll, UV_READABLE, on_accept);
+
+        if (r < 0)
+                log_error_errno(r, "intake: cannot poll %s: %m", in->path);
+}
+
+/* Out of fds (or memory), logging each wake-up would spin the loop and flood the
+ * log: one warning, then a pause. */
+static void accept_pause(struct intake_oci *in, int error)
+{
+        log_warning_errno(error, "intake: cannot accept connections (%m), pausing for %u ms", ACCEPT_RETRY_MS);
+        (void) uv_poll_stop(&in->poll);
+        (void) uv_timer_start(&in->retry, on_accept_retry, ACCEPT_RETRY_MS, 0);
+}
+
+/* Takes |fd|: a registration beyond the limit is told so and dropped, so idle
+ * connections cannot take every fd the daemon has. */
+static void refuse_busy(struct intake_oci *in, int fd_in)
+{
+        _cleanup_close_ int fd = fd_in;
+        static const char line[] = "error busy: too many registrations in progress\n";
+
+        in->daemon->intake_rejected++;
+        (void) send(fd, line, sizeof(line) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (ratelimit_below(&in->log_rl))
+                log_warning("intake: more than %u connections open, refusing one", INTAKE_OCI_MAX_CONNECTIONS);
 }
 
 static void on_accept(uv_poll_t *handle, int status, int events)
@@ -386,17 +433,25 @@ static void on_accept(uv_poll_t *handle, int status, int events)
         struct intake_oci *in = container_of(handle, struct intake_oci, poll);
 
         (void) events;
-        if (status < 0)
+        if (status < 0) {
+                accept_pause(in, status);
                 return;
+        }
         for (int i = 0; i < 16; i++) {
                 _cleanup_close_ int fd = accept4(in->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 uid_t uid;
                 int r;
 
                 if (fd < 0) {
-                        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-                                log_warning_errno(-errno, "intake: accept failed: %m");
+                        if (errno == EINTR || errno == ECONNABORTED)
+                                continue;
+                        if (errno != EAGAIN)
+                                accept_pause(in, -errno);
                         return;
+                }
+                if (in->n_conns >= INTAKE_OCI_MAX_CONNECTIONS) {
+                        refuse_busy(in, TAKE_FD(fd));
+                        continue;
                 }
                 r = socket_peer_uid(fd, &uid);
                 if (r < 0 || uid != 0) {
@@ -429,9 +484,14 @@ static int intake_start(struct daemon *d, int fd, const char *path, bool bound, 
         }
         list_init(&in->conns);
         in->daemon = d;
+        in->log_rl = (struct ratelimit) { .interval_usec = 10 * 1000000ULL, .burst = 5 };
         in->fd = fd;
         in->bound = bound;
         r = uv_poll_init(&d->loop, &in->poll, in->fd);
+        if (r == 0) {
+                (void) uv_timer_init(&d->loop, &in->retry);
+                in->open_handles = 2;
+        }
         if (r < 0) {
                 if (bound)
                         (void) unlink(path);
@@ -451,7 +511,7 @@ static int intake_start(struct daemon *d, int fd, const char *path, bool bound, 
 
 int intake_oci_new(struct daemon *d, const char *path, struct intake_oci **ret)
 {
-        int fd = socket_listen_unix(path, 128);
+        int fd = socket_listen_unix(path, SOCK_STREAM, 128);
 
         if (fd < 0)
                 return log_error_errno(fd, "intake: cannot listen on %s: %m", path);
@@ -468,8 +528,10 @@ int intake_oci_adopt(struct daemon *d, int fd, struct intake_oci **ret)
 
 static void on_intake_closed(uv_handle_t *handle)
 {
-        struct intake_oci *in = container_of((uv_poll_t *) handle, struct intake_oci, poll);
+        struct intake_oci *in = handle->data;
 
+        if (--in->open_handles > 0)
+                return;
         safe_close(in->fd);
         free(in->path);
         free(in);
@@ -485,7 +547,10 @@ struct intake_oci *intake_oci_free(struct intake_oci *in)
         /* A passed socket's file belongs to the manager, which keeps listening on it. */
         if (in->bound)
                 (void) unlink(in->path);
+        in->poll.data = in;
+        in->retry.data = in;
         uv_close((uv_handle_t *) &in->poll, on_intake_closed);
+        uv_close((uv_handle_t *) &in->retry, on_intake_closed);
         return NULL;
 }
 

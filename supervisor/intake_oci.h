@@ -14,6 +14,9 @@ struct oci_state;
 #define INTAKE_OCI_MAX_MESSAGE (1024 * 1024)
 #define INTAKE_OCI_MAX_FDS 16
 #define INTAKE_OCI_TIMEOUT_MS 5000
+/* Registrations read at once: a runtime's lasts milliseconds; more are refused
+ * ("error busy ...") so that idle connections cannot take every fd we have. */
+#define INTAKE_OCI_MAX_CONNECTIONS 64
 
 /* Binds |path| (see socket_listen_unix) and serves it on d->loop. 0 or -errno;
  * logs the failure. Freed with intake_oci_free(), which closes the socket and

@@ -19,6 +19,7 @@
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/fuse_run.h"
+#include "supervisor/intake_lxc.h"
 #include "supervisor/intake_oci.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/readiness.h"
@@ -26,6 +27,7 @@
 
 #define DEFAULT_SOCKET "/run/seccompd/seccompd.sock"
 #define DEFAULT_CONTROL "/run/seccompd/control.sock"
+#define DEFAULT_LXC_SOCKET "/run/seccompd/lxc.sock"
 #define DEFAULT_SYSFS "/sys"
 /* VF allocations must outlive the daemon (restart, crash) but not the machine:
  * after a reboot no container holds a VF. /run is a tmpfs that does just that. */
@@ -38,6 +40,8 @@ static void help(void)
                "Sockets passed by a service manager (LISTEN_FDS, names intake and control)\n"
                "are used instead of binding --socket and --control.\n\n"
                "  -s, --socket PATH       OCI listenerPath socket (default %s)\n"
+               "      --lxc-socket PATH   LXC lxc.seccomp.notify.proxy socket (default %s)\n"
+               "      --lxc-path DIR      where LXC container names are looked up (default: liblxc's)\n"
                "  -c, --control PATH      control socket for seccompctl (default %s)\n"
                "  -p, --policy-dir DIR    policy files NAME.yaml (default %s)\n"
                "  -C, --config PATH       daemon config, VF pools (default %s; built-in\n"
@@ -48,8 +52,8 @@ static void help(void)
                "      --debug-hold-ms MS  test only: hold each emulated call MS ms before acting\n"
                "  -h, --help              show this help\n"
                "      --version           show the version\n",
-               DEFAULT_SOCKET, DEFAULT_CONTROL, POLICY_DIR_DEFAULT, DAEMON_CONFIG_DEFAULT, DEFAULT_SYSFS,
-               DEFAULT_STATE_DIR);
+               DEFAULT_SOCKET, DEFAULT_LXC_SOCKET, DEFAULT_CONTROL, POLICY_DIR_DEFAULT, DAEMON_CONFIG_DEFAULT,
+               DEFAULT_SYSFS, DEFAULT_STATE_DIR);
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *ret)
@@ -68,9 +72,11 @@ static int parse_uint(const char *s, unsigned max, unsigned *ret)
 /* 1 to run, 0 to exit successfully (help/version), -EINVAL on bad usage. */
 static int parse_argv(int argc, char **argv, struct daemon_options *opt)
 {
-        enum { ARG_VERSION = 0x100, ARG_DEBUG_HOLD, ARG_SYSFS_ROOT, ARG_STATE_DIR };
+        enum { ARG_VERSION = 0x100, ARG_DEBUG_HOLD, ARG_LXC_SOCKET, ARG_LXC_PATH, ARG_SYSFS_ROOT, ARG_STATE_DIR };
         static const struct option options[] = {
                 { "socket", required_argument, NULL, 's' },
+                { "lxc-socket", required_argument, NULL, ARG_LXC_SOCKET },
+                { "lxc-path", required_argument, NULL, ARG_LXC_PATH },
                 { "control", required_argument, NULL, 'c' },
                 { "policy-dir", required_argument, NULL, 'p' },
                 { "config", required_argument, NULL, 'C' },
@@ -88,6 +94,12 @@ static int parse_argv(int argc, char **argv, struct daemon_options *opt)
                 switch (c) {
                 case 's':
                         opt->socket_path = optarg;
+                        break;
+                case ARG_LXC_SOCKET:
+                        opt->lxc_socket_path = optarg;
+                        break;
+                case ARG_LXC_PATH:
+                        opt->lxc_path = optarg;
                         break;
                 case 'c':
                         opt->control_path = optarg;
@@ -146,6 +158,7 @@ static void daemon_stop(struct daemon *d, const char *why)
         log_info("%s: shutting down", why);
         notify_manager("STOPPING=1");
         d->intake = intake_oci_free(d->intake);
+        d->lxc = intake_lxc_free(d->lxc);
         d->control = control_free(d->control);
         registry_close_all(&d->registry);
         fuse_run_close_all(d);
@@ -203,6 +216,10 @@ static int open_sockets(struct daemon *d, struct activation *act)
                 r = intake_oci_adopt(d, intake_fd, &d->intake);
         else
                 r = intake_oci_new(d, d->opt.socket_path, &d->intake);
+        if (r < 0)
+                return r;
+        /* LXC's monitors connect to a SOCK_SEQPACKET socket: never passed by the units. */
+        r = intake_lxc_new(d, d->opt.lxc_socket_path, d->opt.lxc_path, &d->lxc);
         if (r < 0)
                 return r;
         if (control_fd >= 0)
@@ -273,6 +290,7 @@ int main(int argc, char **argv)
         struct daemon d = {
                 .opt = {
                         .socket_path = DEFAULT_SOCKET,
+                        .lxc_socket_path = DEFAULT_LXC_SOCKET,
                         .control_path = DEFAULT_CONTROL,
                         .config_path = DAEMON_CONFIG_DEFAULT,
                         .sysfs_root = DEFAULT_SYSFS,
@@ -305,8 +323,8 @@ int main(int argc, char **argv)
                 (void) activation_close_rest(&act);
                 daemon_stop(&d, "startup failed");
         } else {
-                log_info("seccompd %s: listening on %s, control on %s", SECCOMPD_VERSION,
-                         intake_oci_path(d.intake), control_path(d.control));
+                log_info("seccompd %s: listening on %s (OCI) and %s (LXC), control on %s", SECCOMPD_VERSION,
+                         intake_oci_path(d.intake), d.opt.lxc_socket_path, control_path(d.control));
                 notify_manager("READY=1");
         }
         uv_run(&d.loop, UV_RUN_DEFAULT);

@@ -10,6 +10,7 @@
 
 #include "common/json_write.h"
 #include "common/macro.h"
+#include "supervisor/metadata.h"
 #include "supervisor/oci_state.h"
 
 static void fy_document_destroyp(struct fy_document **p)
@@ -314,23 +315,5 @@ const char *oci_state_annotation(const struct oci_state *s, const char *key)
 
 int oci_state_metadata_get(const struct oci_state *s, const char *key, char *buf, size_t size)
 {
-        size_t klen = strlen(key);
-        const char *p = s->metadata;
-
-        while (p && *p) {
-                size_t n = strcspn(p, " ,\t\n");
-
-                if (n > klen && strncmp(p, key, klen) == 0 && p[klen] == '=') {
-                        size_t vlen = n - klen - 1;
-
-                        if (vlen >= size)
-                                return -ENAMETOOLONG;
-                        memcpy(buf, p + klen + 1, vlen);
-                        buf[vlen] = '\0';
-                        return 0;
-                }
-                p += n;
-                p += strspn(p, " ,\t\n");
-        }
-        return -ENOENT;
+        return metadata_get(s->metadata, key, buf, size);
 }

@@ -60,7 +60,7 @@ int oci_state_fd_index(const struct oci_state *s, const char *name);
 /* The annotation value for |key|, or NULL. */
 const char *oci_state_annotation(const struct oci_state *s, const char *key);
 
-/* The value of |key| in listenerMetadata, written as space- or comma-separated
- * key=value pairs ("policy=default"). Copies it to buf; -ENOENT if absent,
- * -ENAMETOOLONG if it does not fit. */
+/* The value of |key| in listenerMetadata (metadata_get(): space- or
+ * comma-separated key=value pairs, "policy=default"). Copies it to buf; -ENOENT
+ * if absent, -ENAMETOOLONG if it does not fit. */
 int oci_state_metadata_get(const struct oci_state *s, const char *key, char *buf, size_t size);

@@ -52,6 +52,7 @@ static struct container *container_free(struct container *c)
         bpf_container_free(c->bpf);
         free(c->cgroup2);
         oci_state_free(c->oci);
+        free(c->lxc_cookie);
         free(c);
         return NULL;
 }
@@ -111,7 +112,7 @@ static int container_new(struct daemon *d, const struct container_info *info, st
         list_init(&c->listeners);
         list_init(&c->node);
         if (strdup_or_null(info->id, &c->id) < 0 || strdup_or_null(info->bundle, &c->bundle) < 0 ||
-            container_set_policy(c, info) < 0)
+            container_set_policy(c, info) < 0 || strdup_or_null(info->lxc_cookie, &c->lxc_cookie) < 0)
                 return -ENOMEM;
         /* Identity is a pidfd taken now, never the bare pid later. */
         pidfd = (int) syscall(SYS_pidfd_open, info->init_pid, 0);
@@ -119,6 +120,7 @@ static int container_new(struct daemon *d, const struct container_info *info, st
                 return -errno;
         c->pidfd = pidfd;
         c->init_pid = info->init_pid;
+        c->lxc_monitor_pid = info->lxc_monitor_pid;
         read_cgroup2(c);
         c->registered_usec = now_usec();
         c->daemon = d;
@@ -216,7 +218,7 @@ static void on_listener_event(uv_poll_t *handle, int status, int events)
 {
         struct listener *l = container_of(handle, struct listener, poll);
 
-        dispatch_listener_event(l, status, events);
+        l->ops->event(l, status, events);
 }
 
 static void on_listener_closed(uv_handle_t *handle)
@@ -224,6 +226,8 @@ static void on_listener_closed(uv_handle_t *handle)
         struct listener *l = container_of((uv_poll_t *) handle, struct listener, poll);
         struct container *c = l->container;
 
+        if (l->poll_fd != l->fd)
+                safe_close(l->poll_fd);
         safe_close(l->fd);
         list_del(&l->node);
         free(l);
@@ -252,23 +256,25 @@ void listener_close(struct listener *l)
         uv_close((uv_handle_t *) &l->poll, on_listener_closed);
 }
 
-static int listener_new(struct container *c, int fd)
+static int listener_new(struct container *c, const struct listener_spec *spec)
 {
         struct listener *l = calloc(1, sizeof(*l));
         int r;
 
         if (!l)
                 return -ENOMEM;
-        r = uv_poll_init(&c->daemon->loop, &l->poll, fd);
+        r = uv_poll_init(&c->daemon->loop, &l->poll, spec->poll_fd);
         if (r < 0) {
                 free(l);
                 return r; /* libuv errors are -errno on Unix */
         }
-        l->fd = fd;
+        l->ops = spec->ops;
+        l->fd = spec->fd;
+        l->poll_fd = spec->poll_fd;
         l->container = c;
         list_init(&l->notifications);
         list_add_tail(&c->listeners, &l->node);
-        /* uv_poll_init made fd non-blocking; RECV ignores that, and poll says when it won't wait. */
+        /* uv_poll_init made poll_fd non-blocking; RECV ignores that, and poll says when it won't wait. */
         r = uv_poll_start(&l->poll, UV_READABLE | UV_DISCONNECT, on_listener_event);
         if (r < 0) {
                 /* The caller keeps ownership of fd and of the container. */
@@ -279,8 +285,8 @@ static int listener_new(struct container *c, int fd)
         return 0;
 }
 
-int registry_add_listener(struct daemon *d, const struct container_info *info, int listener_fd,
-                          struct container **ret)
+int registry_add_listener(struct daemon *d, const struct container_info *info, const struct listener_spec *spec,
+                          struct listener **ret)
 {
         struct container *c = registry_find(&d->registry, info->id);
         bool created = false;
@@ -307,13 +313,44 @@ int registry_add_listener(struct daemon *d, const struct container_info *info, i
                 d->registry.n_containers++;
                 created = true;
         }
-        r = listener_new(c, listener_fd);
+        r = listener_new(c, spec);
         if (r < 0) {
                 if (created)
                         container_release(c);
                 return log_warning_errno(r, "container %s: cannot poll listener: %m", info->id);
         }
-        *ret = c;
+        *ret = list_entry(c->listeners.prev, struct listener, node);
+        return 0;
+}
+
+struct container *registry_find_lxc(struct registry *reg, pid_t init_pid, pid_t monitor_pid)
+{
+        list_for_each(pos, &reg->containers) {
+                struct container *c = list_entry(pos, struct container, node);
+
+                if (c->lxc_monitor_pid > 0 && c->init_pid == init_pid && c->lxc_monitor_pid == monitor_pid &&
+                    !container_exited(c))
+                        return c;
+        }
+        return NULL;
+}
+
+int registry_rename(struct registry *reg, struct container *c, const char *id, const char *bundle)
+{
+        struct container *other = registry_find(reg, id);
+        char *new_id, *new_bundle = NULL;
+
+        if (other && other != c)
+                return -EEXIST;
+        new_id = strdup(id);
+        if (!new_id || strdup_or_null(bundle, &new_bundle) < 0) {
+                free(new_id);
+                return -ENOMEM;
+        }
+        free(c->id);
+        free(c->bundle);
+        c->id = new_id;
+        c->bundle = new_bundle;
         return 0;
 }
 

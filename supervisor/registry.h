@@ -20,9 +20,37 @@ struct helper_link;
 struct bpf_container;
 struct oci_state;
 
+struct listener;
+struct notification;
+struct seccomp_notif_resp;
+
+/* Where a listener's notifications come from and how they are answered. Past
+ * intake, dispatch and the emulators see only these: a seccomp listener fd we
+ * RECV from and answer with ioctls (answer.c), or an LXC monitor's proxy
+ * connection whose messages carry notifications and whose replies the monitor
+ * SENDs itself (intake_lxc.c). */
+struct listener_ops {
+        const char *kind;               /* "notify-fd", "lxc-proxy": logs and seccompctl */
+        /* The polled fd is readable, hung up or failed (uv_poll status, events). */
+        void (*event)(struct listener *l, int status, int events);
+        /* Answers n with |resp| (id filled in). 0, -ENOENT when the caller is
+         * gone (routine), other -errno. Logs only what it handles itself (an
+         * LXC reply that had to go another way). */
+        int (*send)(struct notification *n, const struct seccomp_notif_resp *resp);
+        /* Installs |fd| in the caller with |fd_flags| and answers the call with
+         * its number there. The number, -ENOENT when the caller is gone, other
+         * -errno when nothing was installed. Logs as send does. */
+        int (*send_fd)(struct notification *n, int fd, uint32_t fd_flags);
+        /* n is finished unanswered (its caller is gone); NULL when that is all. */
+        void (*dropped)(struct notification *n);
+};
+
 struct listener {
         uv_poll_t poll;                 /* must stay first-class embedded: libuv holds &poll */
-        int fd;                         /* the seccomp listener, owned */
+        const struct listener_ops *ops;
+        int fd;                         /* the seccomp listener RECV'd from, owned; -EBADF for an LXC
+                                         * connection (each message brings its listener fd) */
+        int poll_fd;                    /* what poll watches, owned: fd itself, or an LXC connection */
         struct container *container;
         struct list_node node;          /* in container->listeners */
         struct list_node notifications; /* struct notification in flight on this fd */
@@ -49,6 +77,8 @@ struct container {
         struct oci_state *oci;          /* the hook's OCI state (status, annotations), owned; NULL without */
         uv_poll_t exit_poll;            /* on pidfd while hooked: init's exit ends the registration */
         bool exit_polling;              /* exit_poll is initialised and its close callback has not run */
+        pid_t lxc_monitor_pid;          /* LXC containers: the monitor whose connections feed it; 0 otherwise */
+        char *lxc_cookie;               /* and its lxc.seccomp.notify.cookie ("" for none) */
         struct daemon *daemon;
 };
 
@@ -68,16 +98,35 @@ struct container_info {
         const char *bundle;
         const char *policy_name;
         struct policy_version *policy_version; /* the record takes its own reference; NULL for hooks */
+        pid_t lxc_monitor_pid;          /* LXC: see struct container; 0 otherwise */
+        const char *lxc_cookie;
 };
 
-/* Finds or creates the container record for |info| and adds |listener_fd| (taken
- * over on success; on failure the caller still owns it) with a uv_poll on the
- * daemon's loop. An existing record must have the same init pid (-EEXIST
- * otherwise: a different container reusing an id); one a hook registered takes
- * the listener's policy if it has none yet (its first listener). Returns 0 or
- * -errno; logs. */
-int registry_add_listener(struct daemon *d, const struct container_info *info, int listener_fd,
-                          struct container **ret);
+/* A listener to add: what it polls and how its notifications are answered. */
+struct listener_spec {
+        const struct listener_ops *ops;
+        int fd;                         /* the seccomp listener, or -EBADF */
+        int poll_fd;                    /* == fd, or the connection that carries its notifications */
+};
+
+/* Finds or creates the container record for |info| and adds a listener for
+ * |spec| (its fds taken over on success; on failure the caller still owns them)
+ * with a uv_poll on the daemon's loop; *ret is the new listener, its record
+ * l->container. An existing record must have the same
+ * init pid (-EEXIST otherwise: a different container reusing an id); one a hook
+ * registered takes the listener's policy if it has none yet (its first
+ * listener). Returns 0 or -errno; logs. */
+int registry_add_listener(struct daemon *d, const struct container_info *info, const struct listener_spec *spec,
+                          struct listener **ret);
+
+/* The LXC container record whose init is |init_pid| and whose monitor is
+ * |monitor_pid|, or NULL: a monitor's reconnection reattaches to it. */
+struct container *registry_find_lxc(struct registry *reg, pid_t init_pid, pid_t monitor_pid);
+
+/* Renames |c| (LXC records start as "lxc-<init pid>" until their name is
+ * known) and sets its bundle (may be NULL). 0, -EEXIST when another record has
+ * the name, -ENOMEM. Does not log. */
+int registry_rename(struct registry *reg, struct container *c, const char *id, const char *bundle);
 
 /* Records the container an OCI hook describes (|info|, policy_version NULL), or
  * marks the record a listener made first as hook-registered too: the record then

@@ -25,7 +25,9 @@ static void help(void)
         printf("Usage: seccompctl [OPTIONS] COMMAND\n"
                "Show what a running seccompd is doing.\n\n"
                "Commands that ask the daemon:\n"
-               "  pending                 notifications being handled right now\n"
+               "  pending [--container NAME]\n"
+               "                          notifications being handled right now (of one container:\n"
+               "                          its id as `containers` shows it, an LXC container's name)\n"
                "  containers              supervised containers (also those OCI hooks registered),\n"
                "                          their policy version and counters\n"
                "  stats                   totals and latency percentiles\n"
@@ -465,13 +467,40 @@ static int run_local(const struct local_command *lc, int argc, char **argv, cons
         return lc->run(argc - skip, argv + skip, o);
 }
 
-static int run_verb(const struct verb *verb, const struct ctl_options *o)
+/* The request line: the verb, and for "pending --container NAME" the name
+ * (the daemon's container id: an LXC container's name, an OCI container's id).
+ * 0, or -EINVAL after saying why. */
+static int verb_request(const struct verb *verb, int argc, char **argv, char *buf, size_t size)
+{
+        const char *name = NULL;
+
+        if (argc == 1) {
+                snprintf(buf, size, "%s", verb->name);
+                return 0;
+        }
+        if (verb->print == print_pending && argc == 3 && strcmp(argv[1], "--container") == 0)
+                name = argv[2];
+        else if (verb->print == print_pending && argc == 2 && strncmp(argv[1], "--container=", 12) == 0)
+                name = argv[1] + 12;
+        if (!name || !*name || strpbrk(name, " \t\r\n") || strlen(name) >= size - strlen(verb->name) - 1) {
+                fprintf(stderr, "seccompctl: %s takes %s; see --help\n", verb->name,
+                        verb->print == print_pending ? "only --container NAME" : "no arguments");
+                return -EINVAL;
+        }
+        snprintf(buf, size, "%s %s", verb->name, name);
+        return 0;
+}
+
+static int run_verb(const struct verb *verb, int argc, char **argv, const struct ctl_options *o)
 {
         _cleanup_free_ char *reply = NULL;
+        char request[300];
         size_t len = 0;
         int r;
 
-        r = control_client_query(o->control, verb->name, &reply, &len);
+        if (verb_request(verb, argc, argv, request, sizeof(request)) < 0)
+                return 2;
+        r = control_client_query(o->control, request, &reply, &len);
         if (r < 0) {
                 control_client_explain("seccompctl", r, o->control);
                 return 1;
@@ -496,13 +525,9 @@ int main(int argc, char **argv)
         lc = find_local(argc, argv);
         if (lc)
                 return run_local(lc, argc, argv, &o);
-        if (argc > 1) {
-                fprintf(stderr, "seccompctl: %s takes no arguments; see --help\n", argv[0]);
-                return 2;
-        }
         for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
                 if (strcmp(verbs[i].name, argv[0]) == 0)
-                        return run_verb(&verbs[i], &o);
+                        return run_verb(&verbs[i], argc, argv, &o);
         fprintf(stderr, "seccompctl: unknown command \"%s\"; see --help\n", argv[0]);
         return 2;
 }

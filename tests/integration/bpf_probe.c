@@ -77,17 +77,6 @@ static uint64_t ptr(const void *p)
         return (uint64_t) (uintptr_t) p;
 }
 
-static void *map_pages(size_t n)
-{
-        void *p = mmap(NULL, n * (size_t) getpagesize(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-        if (p == MAP_FAILED) {
-                perror("sc-bpf: mmap");
-                exit(2);
-        }
-        return p;
-}
-
 /* A page that was mapped and is not any more. */
 static void *unmapped_page(void)
 {

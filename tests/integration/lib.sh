@@ -16,6 +16,7 @@ IT_TMP=$(mktemp -d /tmp/seccompd-it.XXXXXX) || { echo "Bail out! mktemp failed";
 # 0755: trapped callers with a non-root fsuid must be able to search it.
 chmod 0755 "$IT_TMP"
 SOCK=$IT_TMP/seccompd.sock
+LXC_SOCK=$IT_TMP/lxc.sock
 CTL=$IT_TMP/control.sock
 RUNC_ROOT=$IT_TMP/runc-state
 
@@ -133,7 +134,7 @@ ctl_json() {
 # daemon_start [SECCOMPD ARGS...]: on private sockets; waits until it answers.
 daemon_start() {
         local i
-        "$SECCOMPD" --socket "$SOCK" --control "$CTL" --log-level debug "$@" \
+        "$SECCOMPD" --socket "$SOCK" --lxc-socket "$LXC_SOCK" --control "$CTL" --log-level debug "$@" \
                 >>"$IT_TMP/daemon.log" 2>&1 &
         DAEMON_PID=$!
         for ((i = 0; i < 100; i++)); do

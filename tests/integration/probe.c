@@ -93,12 +93,11 @@ static mode_t parse_type(const char *s)
 
 static dev_t parse_dev(const char *s)
 {
-        unsigned maj, min;
-        char tail;
+        dev_t dev;
 
-        if (sscanf(s, "%u:%u%c", &maj, &min, &tail) != 2)
+        if (parse_maj_min(s, &dev) < 0)
                 usage();
-        return makedev(maj, min);
+        return dev;
 }
 
 static unsigned long parse_num(const char *s, int base)
@@ -132,17 +131,6 @@ static void raise_mknod(void)
         }
 }
 
-static void *map_pages(size_t n)
-{
-        void *p = mmap(NULL, n * (size_t) getpagesize(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-        if (p == MAP_FAILED) {
-                perror("sc-probe: mmap");
-                exit(2);
-        }
-        return p;
-}
-
 static void badpath(const char *kind)
 {
         size_t pg = (size_t) getpagesize();
@@ -169,13 +157,10 @@ static void badpath(const char *kind)
 
 static void straddle(const char *path, mode_t mode, dev_t dev)
 {
-        size_t pg = (size_t) getpagesize(), len = strlen(path) + 1;
-        char *p = map_pages(2), *s;
+        char *s = straddled_copy(path);
 
-        if (len < 2 || len > pg)
+        if (!s)
                 usage();
-        s = p + pg - len / 2; /* half on each page */
-        memcpy(s, path, len);
         report(syscall(SYS_mknod, s, mode, dev));
 }
 

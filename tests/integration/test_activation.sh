@@ -65,7 +65,7 @@ activated_start() {
         done
         shift
         setpriv --bounding-set="$bset" systemd-socket-activate "${args[@]}" -E NOTIFY_SOCKET="@$NOTIFY" \
-                "$SECCOMPD" --socket "$UNUSED_SOCK" --log-level debug "$@" >>"$IT_TMP/daemon.log" 2>&1 &
+                "$SECCOMPD" --socket "$UNUSED_SOCK" --lxc-socket "$LXC_SOCK" --log-level debug "$@" >>"$IT_TMP/daemon.log" 2>&1 &
         DAEMON_PID=$!
 }
 
@@ -106,7 +106,7 @@ activated_stop() {
 activated_start -l "$SOCK" -l "$CTL" --fdname=intake:control -- --control "$UNUSED_CTL"
 activated_wait
 check_match "seccompd listens on the passed sockets" \
-        "listening on $SOCK, control on $CTL\$" "$(grep -o 'listening on .*' "$IT_TMP/daemon.log" | tail -n 1)"
+        "listening on $SOCK \\(OCI\\) and $LXC_SOCK \\(LXC\\), control on $CTL\$" "$(grep -o 'listening on .*' "$IT_TMP/daemon.log" | tail -n 1)"
 check_absent "it bound no --socket of its own" "$UNUSED_SOCK"
 check_absent "it bound no --control of its own" "$UNUSED_CTL"
 wait_for "seccompd sent READY=1" 5 notified READY=1
@@ -140,7 +140,7 @@ activated_start -l "$SOCK" -- --control "$CTL"
 poke "$SOCK"
 activated_wait
 check_match "an unnamed passed socket is the intake, control is bound" \
-        "listening on $SOCK, control on $CTL\$" "$(grep -o 'listening on .*' "$IT_TMP/daemon.log" | tail -n 1)"
+        "listening on $SOCK \\(OCI\\) and $LXC_SOCK \\(LXC\\), control on $CTL\$" "$(grep -o 'listening on .*' "$IT_TMP/daemon.log" | tail -n 1)"
 got=$(probe mknod "$D/zero" c 1:5 0600)
 check_eq "mknod through the unnamed passed socket: allowed" ok "$got"
 check_node "mknod through the unnamed passed socket: made" "$D/zero" "character special file 1:5 600 0:0"
@@ -159,13 +159,13 @@ refused() {
 echo data >"$D/file"
 # The shell becomes seccompd (exec): LISTEN_PID is its pid, as a manager sets it.
 out=$(bash -c 'exec 3<"$0"; LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=intake exec "$@"' "$D/file" \
-        "$SECCOMPD" --socket "$UNUSED_SOCK" --control "$UNUSED_CTL" 2>&1)
+        "$SECCOMPD" --socket "$UNUSED_SOCK" --lxc-socket "$LXC_SOCK" --control "$UNUSED_CTL" 2>&1)
 rc=$?
 refused "a regular file passed as intake" \
         'socket activation: passed fd 3 \("intake"\) is a regular file; expected a listening unix stream socket' \
         "$rc" "$out"
 
-systemd-socket-activate --datagram -l "$D/dgram.sock" "$SECCOMPD" --socket "$UNUSED_SOCK" \
+systemd-socket-activate --datagram -l "$D/dgram.sock" "$SECCOMPD" --socket "$UNUSED_SOCK" --lxc-socket "$LXC_SOCK" \
         --control "$UNUSED_CTL" >"$IT_TMP/dgram.log" 2>&1 &
 pid=$!
 dgram_bound() { [[ -S "$D/dgram.sock" ]]; }

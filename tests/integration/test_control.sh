@@ -93,6 +93,14 @@ check_match "pending table: the mknodat row" "^[0-9a-f]{16} +ctl-mknodat +$bg2 +
 char 020600 1:5 dirfd=AT_FDCWD +[0-9.]+(us|ms|s) +held\$" \
         "$(grep ' ctl-mknodat ' <<<"$table")"
 check_eq "pending table: a header and two rows" 3 "$(wc -l <<<"$table")"
+check_eq "pending --container ctl-mknodat: only its call" "ctl-mknodat $bg2" \
+        "$(ctl --json pending --container ctl-mknodat 2>>"$IT_TMP/stderr.log" |
+                jq -r '[.pending[] | [.container, .pid] | map(tostring) | join(" ")] | join(",")')"
+check_eq "pending --container=ctl-mknod (table): a header and one row" 2 \
+        "$(ctl pending --container=ctl-mknod 2>>"$IT_TMP/stderr.log" | wc -l)"
+check_eq "pending --container of no such container: the daemon's error, exit 1" \
+        "seccompctl: pending: no supervised container \"nope\" rc=1" \
+        "$(ctl pending --container nope 2>&1 | tr -d '\n'; echo " rc=${PIPESTATUS[0]}")"
 
 # While held, each caller is a container with one listener and one pending call.
 check_eq "containers --json while held: listeners, pending, received, emulated, policy and version, init pid" \

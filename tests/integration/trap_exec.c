@@ -6,18 +6,22 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "shim/oci_send.h"
 
 #define EXIT_SETUP 125 /* our own failure, before the command ran */
 
-enum fd_kind { FD_LISTENER, FD_PIPE, FD_NONE };
+enum fd_kind { FD_LISTENER, FD_PIPE, FD_NONE, FD_SOCKET, FD_EVENTFD, FD_DEAD };
 
 static const char *arg_socket = "/run/seccompd/seccompd.sock";
 static const char *arg_id;
@@ -43,7 +47,8 @@ static void help(void)
                "  --pretty          send pretty-printed JSON\n"
                "  --json TEXT       send TEXT instead (@PID@ is replaced by our pid)\n"
                "  --pid N           claim pid N in the state instead of our own\n"
-               "  --fd KIND         attach 'listener' (default), a 'pipe', or 'none'\n"
+               "  --fd KIND         attach 'listener' (default), a 'pipe', a unix 'socket', an\n"
+               "                    'eventfd', 'dead' (the listener of a process that exited), or 'none'\n"
                "  --split N         send the message in N sendmsg calls, the fd with the 2nd\n"
                "  --truncate N      send only the first N bytes\n"
                "  --pad N           add N spaces inside the JSON (oversized message)\n"
@@ -114,6 +119,12 @@ static int parse_argv(int argc, char **argv)
                                 arg_fd = FD_PIPE;
                         else if (strcmp(optarg, "none") == 0)
                                 arg_fd = FD_NONE;
+                        else if (strcmp(optarg, "socket") == 0)
+                                arg_fd = FD_SOCKET;
+                        else if (strcmp(optarg, "eventfd") == 0)
+                                arg_fd = FD_EVENTFD;
+                        else if (strcmp(optarg, "dead") == 0)
+                                arg_fd = FD_DEAD;
                         else
                                 goto bad;
                         break;
@@ -186,6 +197,62 @@ out:
         return r < 0 ? r : fd;
 }
 
+/* A real seccomp listener whose every process has exited: a child installs a
+ * filter and tells its fd number, we copy the fd with pidfd_getfd and reap it. */
+static int dead_listener(void)
+{
+        int p[2], fd = -1, pidfd, r = -1, status;
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid == 0) {
+                fd = install_filter();
+                if (write(p[1], &fd, sizeof(fd)) != sizeof(fd))
+                        _exit(1);
+                pause();
+                _exit(0);
+        }
+        close(p[1]);
+        if (pid > 0 && read(p[0], &fd, sizeof(fd)) == sizeof(fd) && fd >= 0 &&
+            (pidfd = (int) syscall(SYS_pidfd_open, pid, 0)) >= 0) {
+                r = (int) syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+                close(pidfd);
+        }
+        close(p[0]);
+        if (pid > 0) {
+                kill(pid, SIGKILL);
+                waitpid(pid, &status, 0);
+        }
+        return r < 0 ? -EIO : r;
+}
+
+/* The fd to attach in place of the listener, per --fd; -errno. */
+static int fake_fd(int *pipefd)
+{
+        int sv[2];
+
+        switch (arg_fd) {
+        case FD_PIPE:
+                if (pipe2(pipefd, O_CLOEXEC) < 0)
+                        return -errno;
+                return pipefd[0];
+        case FD_SOCKET:
+                if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                        return -errno;
+                pipefd[1] = sv[1];
+                return pipefd[0] = sv[0];
+        case FD_EVENTFD:
+                pipefd[0] = eventfd(0, EFD_CLOEXEC);
+                return pipefd[0] < 0 ? -errno : pipefd[0];
+        case FD_DEAD:
+                return pipefd[0] = dead_listener();
+        default:
+                return -1;
+        }
+}
+
 /* The message to send, per the options; malloc'ed, NUL-terminated. */
 static char *build_message(size_t *ret_len)
 {
@@ -255,20 +322,22 @@ int main(int argc, char **argv)
                 return EXIT_SETUP;
         }
 
+        /* Before our filter: libseccomp keeps one listener per process, which
+         * the child of a 'dead' listener would otherwise inherit as its own. */
+        if (arg_fd != FD_LISTENER && arg_fd != FD_NONE) {
+                attach = fake_fd(pipefd);
+                if (attach < 0) {
+                        fprintf(stderr, "sc-trap: making the fd to attach: %s\n", strerror(-attach));
+                        return EXIT_SETUP;
+                }
+        }
         listener = install_filter();
         if (listener < 0) {
                 fprintf(stderr, "sc-trap: installing the filter: %s\n", strerror(-listener));
                 return EXIT_SETUP;
         }
-        if (arg_fd == FD_LISTENER) {
+        if (arg_fd == FD_LISTENER)
                 attach = listener;
-        } else if (arg_fd == FD_PIPE) {
-                if (pipe2(pipefd, O_CLOEXEC) < 0) {
-                        perror("sc-trap: pipe");
-                        return EXIT_SETUP;
-                }
-                attach = pipefd[0];
-        }
 
         msg = build_message(&len);
         if (!msg) {
@@ -283,10 +352,10 @@ int main(int argc, char **argv)
 
         /* Our copies go: from now on only the daemon holds the listener. */
         close(listener);
-        if (pipefd[0] >= 0) {
+        if (pipefd[0] >= 0)
                 close(pipefd[0]);
+        if (pipefd[1] >= 0)
                 close(pipefd[1]);
-        }
 
         if (arg_ack) {
                 /* runc never half-closes; only do so when not imitating its open connection. */

@@ -42,6 +42,9 @@ if [[ -d "$STAGE$POLICY_DIR" ]]; then
 else
         not_ok "the policy directory is installed" "expected: a directory at \$DESTDIR$POLICY_DIR" "got:      none"
 fi
+for f in seccompd.seccomp seccompd.conf container.conf; do
+        check_file "LXC example $f" "$DATADIR/seccompd/examples/lxc/$f" 644
+done
 units=()
 if [[ -n "${UNIT_DIR:-}" ]]; then
         for unit in seccompd.service seccompd.socket seccompd-control.socket; do
@@ -55,5 +58,6 @@ else
 fi
 # Nothing else: a new file here is a decision, made by changing this list.
 expected=$(printf '%s\n' "$SBINDIR/seccompd" "$SBINDIR/seccompctl" "$SBINDIR/seccompd-shim" "${man[@]}" "${units[@]}" \
-        "$DATADIR"/seccompd/examples/policies/{default,deny-all,device-broker,nested-containers}.yaml | sort)
+        "$DATADIR"/seccompd/examples/policies/{default,deny-all,device-broker,nested-containers}.yaml \
+        "$DATADIR"/seccompd/examples/lxc/{seccompd.seccomp,seccompd.conf,container.conf} | sort)
 check_eq "the installed files are exactly those" "$expected" "$(cd "$STAGE" && find . -type f | sed 's|^\.||' | sort)"

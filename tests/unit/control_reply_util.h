@@ -2,9 +2,12 @@
  * tests of control commands. Include after tests/unit/harness.h. */
 #pragma once
 
+#include <string.h>
+
 #include <libfyaml.h>
 
 #include "supervisor/control.h"
+#include "supervisor/control_reply.h"
 
 static inline struct fy_document *parse(const char *json)
 {
@@ -26,7 +29,7 @@ static inline struct fy_document *ask(struct daemon *d, const char *request, cha
 {
         struct fy_document *doc;
 
-        ASSERT_EQ(control_reply(d, request, ret_json), 0);
+        ASSERT_EQ(control_reply(d, request, strlen(request), ret_json), 0);
         doc = parse(*ret_json);
         if (!doc)
                 fprintf(stderr, "# unparsable reply: %s\n", *ret_json);

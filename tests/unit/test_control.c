@@ -19,6 +19,7 @@
 #include "common/list.h"
 #include "common/log.h"
 #include "supervisor/control.h"
+#include "supervisor/control_reply.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/registry.h"
@@ -157,6 +158,46 @@ TEST(pending_is_an_empty_list_when_idle)
         free(json);
 }
 
+TEST(pending_of_a_container_lists_only_its_calls)
+{
+        struct fixture f;
+        struct container other = { .id = (char *) "db" };
+        char *json;
+        struct fy_document *doc;
+
+        fixture_init(&f, "web", "/b", "x");
+        list_init(&other.listeners);
+        list_add_tail(&f.d.registry.containers, &other.node);
+        doc = ask(&f.d, "pending  web \r", &json);
+        EXPECT_FALSE(at(doc, "/error"));
+        EXPECT_STREQ(at(doc, "/pending/0/container"), "web");
+        fy_document_destroy(doc);
+        free(json);
+        doc = ask(&f.d, "pending db", &json);
+        EXPECT_FALSE(at(doc, "/error"));
+        EXPECT_EQ(fy_node_sequence_item_count(fy_node_by_path(fy_document_root(doc), "/pending", FY_NT, 0)), 0);
+        fy_document_destroy(doc);
+        free(json);
+}
+
+TEST(pending_of_an_unknown_container_or_two_names_is_an_error)
+{
+        struct fixture f;
+        char *json;
+        struct fy_document *doc;
+
+        fixture_init(&f, "web", "/b", "x");
+        doc = ask(&f.d, "pending nope", &json);
+        EXPECT_STREQ(at(doc, "/error"), "no supervised container \"nope\"");
+        EXPECT_FALSE(at(doc, "/pending/0/id"));
+        fy_document_destroy(doc);
+        free(json);
+        doc = ask(&f.d, "pending web db", &json);
+        EXPECT_STREQ(at(doc, "/error"), "command 'pending' takes one argument");
+        fy_document_destroy(doc);
+        free(json);
+}
+
 TEST(containers_lists_counters_by_verdict)
 {
         struct fixture f;
@@ -166,6 +207,8 @@ TEST(containers_lists_counters_by_verdict)
         fixture_init(&f, "web", "/srv/bundle", "x");
         doc = ask(&f.d, "containers", &json);
         EXPECT_STREQ(at(doc, "/containers/0/id"), "web");
+        EXPECT_STREQ(at(doc, "/containers/0/runtime"), "oci");
+        EXPECT_FALSE(at(doc, "/containers/0/lxc_monitor_pid"));
         EXPECT_STREQ(at(doc, "/containers/0/init_pid"), "4242");
         EXPECT_STREQ(at(doc, "/containers/0/bundle"), "/srv/bundle");
         EXPECT_STREQ(at(doc, "/containers/0/policy"), "default");

@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "common/list.h"
+#include "supervisor/answer.h"
 #include "supervisor/daemon.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/registry.h"
@@ -183,8 +184,12 @@ TEST(a_listener_joins_the_hook_record_and_brings_its_policy)
 
         struct container_info info = { .id = "ct1", .init_pid = t.pid, .bundle = "/srv/b",
                                        .policy_name = "default", .policy_version = &v };
-        ASSERT_EQ(registry_add_listener(&f.d, &info, t.listener_fd, &c), 0);
+        struct listener_spec spec = { .ops = &answer_notify_fd_ops, .fd = t.listener_fd, .poll_fd = t.listener_fd };
+        struct listener *l = NULL;
+
+        ASSERT_EQ(registry_add_listener(&f.d, &info, &spec, &l), 0);
         t.listener_fd = -EBADF; /* the registry's now */
+        c = l->container;
         EXPECT_TRUE(c == registry_find(&f.d.registry, "ct1"));
         EXPECT_EQ(n_containers(&f), 1);
         EXPECT_STREQ(answer(&f, "containers", "/containers/0/policy", buf, sizeof(buf)), "default");

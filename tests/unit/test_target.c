@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/audit.h>
 #include <sys/fsuid.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -15,6 +16,8 @@
 #include "common/macro.h"
 #include "emulators/idmap.h"
 #include "emulators/notify.h"
+#include "emulators/request.h"
+#include "emulators/syscalls.h"
 #include "emulators/target.h"
 #include "tests/unit/harness.h"
 #include "tests/unit/trap.h"
@@ -164,6 +167,54 @@ TEST(read_string_without_nul_before_prot_none_page_is_efault)
         pages_map(&p, 1, true);
         pages_fork(&p);
         EXPECT_EQ(target_read_string(p.child, addr_of(p.base + 5), buf, sizeof(buf)), -EFAULT);
+}
+
+/* ---- string args of a whole request, with each syscall's own limit ---- */
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct syscall_table *, syscall_table_free);
+
+/* Reads the string args of syscall |nr| whose arg |index| points at |addr| in the
+ * child (the other args NULL); request_read_args()'s result. */
+static int read_args_of(pid_t child, int nr, unsigned index, uint64_t addr)
+{
+        _cleanup_(syscall_table_freep) struct syscall_table *table = NULL;
+        struct seccomp_notif n = { .pid = (uint32_t) child, .data = { .nr = nr, .arch = AUDIT_ARCH_X86_64 } };
+        struct request req;
+
+        ASSERT_EQ(syscall_table_new(&table), 0);
+        n.data.args[index] = addr;
+        request_decode(&req, table, &n);
+        return request_read_args(&req);
+}
+
+/* setxattr_copy() reads XATTR_NAME_MAX + 1 bytes: no NUL in them is ERANGE, even
+ * when unmapped memory follows them. */
+TEST(xattr_name_without_nul_within_256_bytes_is_erange)
+{
+        struct pages p;
+
+        pages_map(&p, 2, false);
+        pages_fork(&p);
+        EXPECT_EQ(read_args_of(p.child, SYS_setxattr, 1, addr_of(p.base)), -ERANGE);
+        EXPECT_EQ(read_args_of(p.child, SYS_fsetxattr, 1, addr_of(p.base + 2 * p.ps - 300)), -ERANGE);
+        EXPECT_EQ(read_args_of(p.child, SYS_lsetxattr, 1, addr_of(p.base + 2 * p.ps - 200)), -EFAULT);
+}
+
+/* copy_mount_string() is strndup_user(PATH_MAX): too long is EINVAL, where the
+ * target, a path the kernel looks up with getname(), is ENAMETOOLONG. */
+TEST(mount_source_and_fstype_without_nul_are_einval)
+{
+        struct pages p;
+
+        pages_map(&p, 3, false);
+        p.base[3 * p.ps - 1] = '\0';
+        pages_fork(&p);
+        EXPECT_EQ(read_args_of(p.child, SYS_mount, 0, addr_of(p.base)), -EINVAL);
+        EXPECT_EQ(read_args_of(p.child, SYS_mount, 2, addr_of(p.base)), -EINVAL);
+        EXPECT_EQ(read_args_of(p.child, SYS_mount, 1, addr_of(p.base)), -ENAMETOOLONG);
+        EXPECT_EQ(read_args_of(p.child, SYS_mknod, 0, addr_of(p.base)), -ENAMETOOLONG);
+        /* PATH_MAX - 1 bytes and the NUL fit, as in the kernel. */
+        EXPECT_EQ(read_args_of(p.child, SYS_mount, 2, addr_of(p.base + 3 * p.ps - PATH_MAX)), 0);
 }
 
 TEST(read_string_at_null_address_is_efault)

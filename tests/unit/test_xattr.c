@@ -357,14 +357,19 @@ struct pending {
         struct target target;
 };
 
-static void pending_open(const struct trap *trap, struct pending *p)
+/* Returns request_read_args()'s result: the daemon answers a failed read with
+ * its errno before any emulator runs. */
+static int pending_open(const struct trap *trap, struct pending *p)
 {
+        int r;
+
         ASSERT_EQ(syscall_table_new(&p->table), 0);
         ASSERT_EQ(trap_recv(trap, &p->notif), 0);
         request_decode(&p->req, p->table, &p->notif);
-        ASSERT_EQ(request_read_args(&p->req), 0);
+        r = request_read_args(&p->req);
         p->target = (struct target) TARGET_NULL;
         ASSERT_EQ(target_open(&p->target, trap->listener_fd, p->notif.id, (pid_t) p->notif.pid), 0);
+        return r;
 }
 
 static int pending_answer(const struct trap *trap, struct pending *p, int r)
@@ -388,8 +393,9 @@ static int run_with(struct call *c, const struct xattr_params *params)
         int r, error = -1;
 
         call_start(c, &trap);
-        pending_open(&trap, &p);
-        r = xattr_emulate(&p.req, params, &p.target);
+        r = pending_open(&trap, &p);
+        if (r == 0)
+                r = xattr_emulate(&p.req, params, &p.target);
         ASSERT_EQ(pending_answer(&trap, &p, r), 0);
         ASSERT_EQ(trap_finish(&trap, &error), 0);
         trap_done(&trap);
@@ -802,7 +808,7 @@ TEST(caller_killed_before_emulation_sets_nothing)
         host_file(&c, "/f", 0, 0);
         call_path(&c, "/f");
         call_start(&c, &trap);
-        pending_open(&trap, &p);
+        ASSERT_EQ(pending_open(&trap, &p), 0);
         ASSERT_EQ(kill(trap.pid, SIGKILL), 0);
         ASSERT_EQ(waitpid(trap.pid, NULL, 0), trap.pid);
         trap.pid = 0;
