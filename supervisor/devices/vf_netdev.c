@@ -9,7 +9,9 @@
 #include <net/if.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <netlink/msg.h>
@@ -262,5 +264,168 @@ int vf_netdev_new_in(int netns_fd, struct vf_netdev **ret)
                 /* Left in the container's namespace, this thread would act
                  * there from now on: not a state to go on from. */
                 abort();
+        return r;
+}
+
+const char *vf_pass_step_name(enum vf_pass_step s)
+{
+        static const char *const names[] = {
+                [VF_PASS_DONE] = "done",
+                [VF_PASS_LOOKUP] = "finding the netdev",
+                [VF_PASS_TMP_RENAME] = "renaming to a temporary name",
+                [VF_PASS_MOVE] = "moving between network namespaces",
+                [VF_PASS_SOCKET] = "opening a socket in the container's network namespace",
+                [VF_PASS_CT_RENAME] = "renaming in the container",
+                [VF_PASS_HOST_RENAME] = "restoring the host name",
+        };
+
+        return (size_t) s < ARRAY_SIZE(names) && names[s] ? names[s] : "unknown step";
+}
+
+/* "sdvf" and 8 random hex digits: unique enough on both sides of a move, and
+ * not a name any runtime or udev rule gives. */
+static int tmp_name(char buf[IF_NAMESIZE])
+{
+        uint32_t x;
+
+        if (getrandom(&x, sizeof(x), 0) != (ssize_t) sizeof(x))
+                return -errno;
+        snprintf(buf, IF_NAMESIZE, "sdvf%08x", x);
+        return 0;
+}
+
+/* Renames netdev |idx|: taken down first unless it is down already (a moved
+ * netdev is: the kernel closes it to move it). 1 or 2 round trips. */
+static int rename_idx(struct vf_netdev *nd, int idx, const char *name, bool is_down, bool up)
+{
+        int r = is_down ? 0 : set_flags(nd, idx, 0, NULL);
+
+        return r < 0 ? r : set_flags(nd, idx, up ? IFF_UP : 0, name);
+}
+
+static int move_idx(struct vf_netdev *nd, int idx, int netns_fd)
+{
+        _cleanup_(nlmsg_free_nullp) struct nl_msg *m = setlink_msg(idx);
+
+        if (!m || nla_put_u32(m, IFLA_NET_NS_FD, (uint32_t) netns_fd) < 0)
+                return -ENOMEM;
+        return request(nd, m);
+}
+
+static int fail(enum vf_pass_step step, int r, enum vf_pass_step *ret_step)
+{
+        *ret_step = step;
+        return r;
+}
+
+/* Moves |idx| (named |tmp|, in inside's namespace) to host's, |host_nsfd|,
+ * and renames it |host_ifname| there (left as |tmp| when that is taken). */
+static int bring_back(struct vf_netdev *host, struct vf_netdev *inside, int idx, int host_nsfd, const char *tmp,
+                      const char *host_ifname, char ret_ifname[IF_NAMESIZE], enum vf_pass_step *ret_step)
+{
+        int r = move_idx(inside, idx, host_nsfd);
+
+        if (r < 0)
+                return fail(VF_PASS_MOVE, r, ret_step);
+        snprintf(ret_ifname, IF_NAMESIZE, "%s", tmp);
+        idx = ifindex_of(host, tmp);
+        if (idx < 0)
+                return fail(VF_PASS_LOOKUP, idx, ret_step);
+        r = rename_idx(host, idx, host_ifname, true, false);
+        if (r < 0)
+                return fail(VF_PASS_HOST_RENAME, r, ret_step);
+        snprintf(ret_ifname, IF_NAMESIZE, "%s", host_ifname);
+        return fail(VF_PASS_DONE, 0, ret_step);
+}
+
+static int open_own_netns(void)
+{
+        int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+
+        return fd < 0 ? -errno : fd;
+}
+
+static struct vf_netdev *vf_netdev_free_counted(struct vf_netdev *inside, struct vf_netdev *host)
+{
+        if (inside)
+                host->round_trips += inside->round_trips;
+        return vf_netdev_free(inside);
+}
+
+/* The container's side of a pass: the rename to |ct_ifname|, undone by
+ * bringing the netdev back when it fails. */
+static int pass_inside(struct vf_netdev *host, struct vf_netdev *inside, int host_nsfd, const char *tmp,
+                       const char *host_ifname, const char *ct_ifname, bool up, enum vf_pass_step *ret_step)
+{
+        char back[IF_NAMESIZE];
+        enum vf_pass_step ignored;
+        int idx = ifindex_of(inside, tmp), r;
+
+        if (idx < 0)
+                return fail(VF_PASS_LOOKUP, idx, ret_step);
+        r = rename_idx(inside, idx, ct_ifname, true, up);
+        if (r >= 0)
+                return fail(VF_PASS_DONE, 0, ret_step);
+        (void) bring_back(host, inside, idx, host_nsfd, tmp, host_ifname, back, &ignored);
+        return fail(VF_PASS_CT_RENAME, r, ret_step);
+}
+
+int vf_netdev_pass(struct vf_netdev *host, int netns_fd, const char *host_ifname, const char *ct_ifname, bool up,
+                   enum vf_pass_step *ret_step)
+{
+        _cleanup_close_ int host_nsfd = -EBADF;
+        struct vf_netdev *inside = NULL;
+        char tmp[IF_NAMESIZE];
+        int idx, r;
+
+        if (!ct_ifname[0] || strlen(ct_ifname) >= IF_NAMESIZE)
+                return fail(VF_PASS_CT_RENAME, -EINVAL, ret_step);
+        host_nsfd = open_own_netns();
+        r = host_nsfd < 0 ? host_nsfd : tmp_name(tmp);
+        if (r < 0)
+                return fail(VF_PASS_SOCKET, r, ret_step);
+        idx = ifindex_of(host, host_ifname);
+        if (idx < 0)
+                return fail(VF_PASS_LOOKUP, idx, ret_step);
+        r = rename_idx(host, idx, tmp, false, false);
+        if (r < 0)
+                return fail(VF_PASS_TMP_RENAME, r, ret_step);
+        r = move_idx(host, idx, netns_fd);
+        if (r < 0) {
+                (void) rename_idx(host, idx, host_ifname, true, false);
+                return fail(VF_PASS_MOVE, r, ret_step);
+        }
+        r = vf_netdev_new_in(netns_fd, &inside);
+        if (r < 0)
+                /* No way back without a socket inside: it stays there, renamed
+                 * by nobody; the caller's release finds it by the temporary
+                 * name no more than by any other. Rare (ENOMEM, EMFILE). */
+                return fail(VF_PASS_SOCKET, r, ret_step);
+        r = pass_inside(host, inside, host_nsfd, tmp, host_ifname, ct_ifname, up, ret_step);
+        vf_netdev_free_counted(inside, host);
+        return r;
+}
+
+int vf_netdev_reclaim(struct vf_netdev *host, int netns_fd, const char *ct_ifname, const char *host_ifname,
+                      char ret_ifname[IF_NAMESIZE], enum vf_pass_step *ret_step)
+{
+        _cleanup_close_ int host_nsfd = open_own_netns();
+        struct vf_netdev *inside = NULL;
+        char tmp[IF_NAMESIZE];
+        int idx, r;
+
+        r = host_nsfd < 0 ? host_nsfd : tmp_name(tmp);
+        if (r >= 0)
+                r = vf_netdev_new_in(netns_fd, &inside);
+        if (r < 0)
+                return fail(VF_PASS_SOCKET, r, ret_step);
+        idx = ifindex_of(inside, ct_ifname);
+        if (idx < 0)
+                r = fail(VF_PASS_LOOKUP, idx, ret_step);
+        else if ((r = rename_idx(inside, idx, tmp, false, false)) < 0)
+                r = fail(VF_PASS_TMP_RENAME, r, ret_step);
+        else
+                r = bring_back(host, inside, idx, host_nsfd, tmp, host_ifname, ret_ifname, ret_step);
+        vf_netdev_free_counted(inside, host);
         return r;
 }

@@ -4,6 +4,7 @@
  * message and one ACK; vf_netdev counts them (round trips). */
 #pragma once
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -60,3 +61,36 @@ int vf_netdev_rename(struct vf_netdev *nd, const char *ifname, const char *new_n
  * for moving a netdev back out. The caller's namespace is restored before it
  * returns. 0 or -errno. */
 int vf_netdev_new_in(int netns_fd, struct vf_netdev **ret);
+
+/* Which step of a passthrough or its release failed: one errno cannot say
+ * (-EEXIST is a taken temporary name, a taken name in the container, or a
+ * taken original name on the host). */
+enum vf_pass_step {
+        VF_PASS_DONE,
+        VF_PASS_LOOKUP,        /* the netdev is not where it should be (-ENODEV) */
+        VF_PASS_TMP_RENAME,    /* to the unique temporary name, before a move */
+        VF_PASS_MOVE,          /* between the namespaces */
+        VF_PASS_SOCKET,        /* a socket in the container's namespace */
+        VF_PASS_CT_RENAME,     /* to the requested name in the container (-EEXIST: taken there) */
+        VF_PASS_HOST_RENAME,   /* back to its original name on the host (-EEXIST: taken) */
+};
+const char *vf_pass_step_name(enum vf_pass_step s);
+
+/* Passes the host netdev |host_ifname| (in host's namespace) into the network
+ * namespace |netns_fd| as |ct_ifname|, set up if |up|: down and renamed on the
+ * host to a unique temporary name, moved, renamed inside (refused with -EEXIST
+ * if |ct_ifname| exists there). 6 round trips. On failure every step done is
+ * undone (the netdev back on the host under |host_ifname|, down) and
+ * *ret_step names the step that failed. Round trips of the socket inside count
+ * in host's. 0 or -errno; does not log. */
+int vf_netdev_pass(struct vf_netdev *host, int netns_fd, const char *host_ifname, const char *ct_ifname, bool up,
+                   enum vf_pass_step *ret_step);
+
+/* Takes |ct_ifname| back out of the namespace |netns_fd| into host's, down and
+ * through a temporary name (the container's name is often taken on the host),
+ * and restores |host_ifname|. 6 round trips. *ret_ifname is its name on the
+ * host whenever it got there: |host_ifname|, or the temporary name when that
+ * is taken (-EEXIST, step VF_PASS_HOST_RENAME). 0 or -errno, *ret_step as for
+ * vf_netdev_pass(); does not log. */
+int vf_netdev_reclaim(struct vf_netdev *host, int netns_fd, const char *ct_ifname, const char *host_ifname,
+                      char ret_ifname[IF_NAMESIZE], enum vf_pass_step *ret_step);

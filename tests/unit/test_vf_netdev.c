@@ -129,3 +129,97 @@ TEST(veth_moves_in_renamed_and_up_and_back)
         kill(holder, SIGKILL);
         waitpid(holder, NULL, 0);
 }
+
+static int in_netns(pid_t holder, const char *cmd)
+{
+        char buf[256];
+
+        snprintf(buf, sizeof(buf), "nsenter --net=/proc/%d/ns/net sh -c '%s' >/dev/null 2>&1", (int) holder, cmd);
+        return system(buf);
+}
+
+TEST(pass_renames_moves_renames_inside_and_reclaim_restores)
+{
+        struct vf_netdev *host = NULL;
+        enum vf_pass_step step = VF_PASS_LOOKUP;
+        pid_t holder = -1;
+        int ns = new_netns(&holder);
+        char name[IF_NAMESIZE] = "";
+
+        ASSERT_GE(ns, 0);
+        (void) system("ip link del tvfb0 2>/dev/null; ip link del eth1 2>/dev/null");
+        ASSERT_EQ(system("ip link add tvfb0 type veth peer name tvfb0p && ip link set tvfb0 up"), 0);
+        ASSERT_EQ(vf_netdev_new(&host), 0);
+        ASSERT_EQ(vf_netdev_pass(host, ns, "tvfb0", "eth1", true, &step), 0);
+        EXPECT_EQ(step, VF_PASS_DONE);
+        /* lookup, down, temporary name, move; inside: lookup, name + up */
+        EXPECT_EQ(vf_netdev_round_trips(host), 6);
+        EXPECT_EQ(if_nametoindex("tvfb0"), 0);
+        EXPECT_EQ(in_netns(holder, "ip link show eth1 | grep -q \",UP\""), 0);
+        /* The container's name exists on the host too: the way back goes
+         * through a temporary name. */
+        ASSERT_EQ(system("ip link add eth1 type veth peer name eth1p"), 0);
+        ASSERT_EQ(vf_netdev_reclaim(host, ns, "eth1", "tvfb0", name, &step), 0);
+        EXPECT_EQ(step, VF_PASS_DONE);
+        EXPECT_STREQ(name, "tvfb0");
+        /* inside: lookup, down, temporary name, move; host: lookup, name */
+        EXPECT_EQ(vf_netdev_round_trips(host), 12);
+        EXPECT_NE(if_nametoindex("tvfb0"), 0);
+        EXPECT_NE(in_netns(holder, "ip link show eth1"), 0);
+        (void) system("ip link del eth1");
+        (void) system("ip link del tvfb0");
+        vf_netdev_free(host);
+        kill(holder, SIGKILL);
+        waitpid(holder, NULL, 0);
+}
+
+TEST(pass_to_a_name_taken_inside_is_undone)
+{
+        struct vf_netdev *host = NULL;
+        enum vf_pass_step step = VF_PASS_DONE;
+        pid_t holder = -1;
+        int ns = new_netns(&holder);
+
+        ASSERT_GE(ns, 0);
+        (void) system("ip link del tvfc0 2>/dev/null");
+        ASSERT_EQ(system("ip link add tvfc0 type veth peer name tvfc0p"), 0);
+        ASSERT_EQ(in_netns(holder, "ip link add eth1 type veth peer name eth1p"), 0);
+        ASSERT_EQ(vf_netdev_new(&host), 0);
+        EXPECT_EQ(vf_netdev_pass(host, ns, "tvfc0", "eth1", true, &step), -EEXIST);
+        EXPECT_EQ(step, VF_PASS_CT_RENAME);
+        /* 6 for the pass that failed at its last step; back: move, lookup, name */
+        EXPECT_EQ(vf_netdev_round_trips(host), 9);
+        EXPECT_NE(if_nametoindex("tvfc0"), 0);
+        EXPECT_NE(in_netns(holder, "ip -o link | grep -q sdvf"), 0);
+        EXPECT_EQ(vf_netdev_pass(host, ns, "nonexistent0", "eth2", true, &step), -ENODEV);
+        EXPECT_EQ(step, VF_PASS_LOOKUP);
+        (void) system("ip link del tvfc0");
+        vf_netdev_free(host);
+        kill(holder, SIGKILL);
+        waitpid(holder, NULL, 0);
+}
+
+TEST(reclaim_keeps_the_temporary_name_when_the_original_is_taken)
+{
+        struct vf_netdev *host = NULL;
+        enum vf_pass_step step = VF_PASS_DONE;
+        pid_t holder = -1;
+        int ns = new_netns(&holder);
+        char name[IF_NAMESIZE] = "";
+
+        ASSERT_GE(ns, 0);
+        (void) system("ip link del tvfd0 2>/dev/null");
+        ASSERT_EQ(system("ip link add tvfd0 type veth peer name tvfd0p"), 0);
+        ASSERT_EQ(vf_netdev_new(&host), 0);
+        ASSERT_EQ(vf_netdev_pass(host, ns, "tvfd0", "eth1", false, &step), 0);
+        ASSERT_EQ(system("ip link add tvfd0 type veth peer name tvfd0q"), 0);
+        EXPECT_EQ(vf_netdev_reclaim(host, ns, "eth1", "tvfd0", name, &step), -EEXIST);
+        EXPECT_EQ(step, VF_PASS_HOST_RENAME);
+        EXPECT_EQ(strncmp(name, "sdvf", 4), 0);
+        EXPECT_NE(if_nametoindex(name), 0);
+        (void) system("ip link del tvfd0");
+        (void) system("ip link del tvfd0p");
+        vf_netdev_free(host);
+        kill(holder, SIGKILL);
+        waitpid(holder, NULL, 0);
+}
