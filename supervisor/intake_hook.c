@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "supervisor/daemon.h"
+#include "supervisor/devices/devices.h"
 #include "supervisor/intake_hook.h"
 #include "supervisor/oci_state.h"
 #include "supervisor/registry.h"
@@ -58,9 +59,13 @@ int intake_hook_register(struct daemon *d, const char *json, struct container **
                 explain_register(r, s, errbuf, errlen);
                 return log_warning_errno(r, "hook: refused a registration: %s", errbuf);
         }
-        /* SR-IOV passthrough plugs in here as one call, devices_on_register(c)
-         * (devices/): the record exists, its init is alive, and nothing of the
-         * container's own has run yet (createRuntime). */
+        /* The record exists, its init is alive, and nothing of the container's
+         * own has run yet (createRuntime): the time to pass its VFs in. */
+        r = devices_on_register(d, c, errbuf, errlen);
+        if (r < 0) {
+                (void) registry_unregister(d, c->id, c->init_pid);
+                return r;
+        }
         log_info("container %s: registered by a hook (init pid %d, bundle %s, cgroup %s)", c->id,
                  (int) c->init_pid, c->bundle ? c->bundle : "-", c->cgroup2 ? c->cgroup2 : "-");
         *ret = c;

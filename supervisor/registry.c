@@ -16,6 +16,7 @@
 #include "emulators/bpf.h"
 #include "emulators/cgroup.h"
 #include "supervisor/daemon.h"
+#include "supervisor/devices/devices.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/helper_link.h"
@@ -53,6 +54,7 @@ static struct container *container_free(struct container *c)
         free(c->cgroup2);
         oci_state_free(c->oci);
         free(c->lxc_cookie);
+        devices_container_free(c->devices);
         free(c);
         return NULL;
 }
@@ -170,6 +172,10 @@ static void on_exit_poll_closed(uv_handle_t *handle)
  * remain, and freed from the poll's close callback when none do. */
 static void container_unhook(struct container *c)
 {
+        /* A stopping daemon leaves the VFs where they are: their records let
+         * the next one give them back. */
+        if (!c->daemon->stopping)
+                devices_on_unregister(c->daemon, c);
         c->hooked = false;
         if (list_empty(&c->listeners))
                 container_unlink(c);

@@ -79,6 +79,7 @@ struct container {
         bool exit_polling;              /* exit_poll is initialised and its close callback has not run */
         pid_t lxc_monitor_pid;          /* LXC containers: the monitor whose connections feed it; 0 otherwise */
         char *lxc_cookie;               /* and its lxc.seccomp.notify.cookie ("" for none) */
+        struct devices_container *devices; /* VFs passed in at its hook registration; NULL without */
         struct daemon *daemon;
 };
 

@@ -1,0 +1,324 @@
+/* The daemon's SR-IOV passthrough for containers (devices.h): annotations to
+ * a request, the pool allocation, one vf_netdev_pass() per VF, and the undo. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/macro.h"
+#include "supervisor/daemon.h"
+#include "supervisor/devices/devices.h"
+#include "supervisor/devices/numa.h"
+#include "supervisor/devices/vf_netdev.h"
+#include "supervisor/devices/vf_pool.h"
+#include "supervisor/oci_state.h"
+#include "supervisor/registry.h"
+
+struct devices_container {
+        int netns_fd;                   /* c's network namespace, held until the release */
+        size_t n;
+        struct vf_alloc vfs[VF_REQUEST_MAX];
+};
+
+struct devices_request {
+        const struct vf_pool_spec *pool;
+        unsigned count;
+        char names[VF_REQUEST_MAX][IF_NAMESIZE];
+        bool up;
+};
+
+struct devices_container *devices_container_free(struct devices_container *dc)
+{
+        if (dc) {
+                safe_close(dc->netns_fd);
+                free(dc);
+        }
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct devices_container *, devices_container_free)
+
+/* "eth1,eth2" into req->names; too few names, an empty or too long one: -EINVAL. */
+static int parse_names(const char *text, struct devices_request *req, char *errbuf, size_t errlen)
+{
+        const char *p = text;
+
+        for (unsigned i = 0; i < req->count; i++) {
+                size_t len = p ? strcspn(p, ",") : 0;
+
+                if (len == 0 || len >= IF_NAMESIZE) {
+                        snprintf(errbuf, errlen, "%s=\"%s\": %u interface names of 1 to %d characters expected",
+                                 DEVICES_ANNOTATION_NAME, text, req->count, IF_NAMESIZE - 1);
+                        return -EINVAL;
+                }
+                memcpy(req->names[i], p, len);
+                req->names[i][len] = '\0';
+                p = p[len] == ',' ? p + len + 1 : NULL;
+        }
+        if (p) {
+                snprintf(errbuf, errlen, "%s=\"%s\": more names than %s=%u", DEVICES_ANNOTATION_NAME, text,
+                         DEVICES_ANNOTATION_COUNT, req->count);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* 1 with *req filled, 0 when nothing is asked, -EINVAL with errbuf. */
+static int parse_request(struct daemon *d, const struct oci_state *s, struct devices_request *req, char *errbuf,
+                         size_t errlen)
+{
+        const char *pool = oci_state_annotation(s, DEVICES_ANNOTATION_POOL);
+        const char *count = oci_state_annotation(s, DEVICES_ANNOTATION_COUNT);
+        const char *names = oci_state_annotation(s, DEVICES_ANNOTATION_NAME);
+        const char *up = oci_state_annotation(s, DEVICES_ANNOTATION_UP);
+        char *end;
+        unsigned long n = 1;
+
+        if (!pool)
+                return 0;
+        req->pool = daemon_config_pool(&d->config, pool);
+        if (!req->pool) {
+                snprintf(errbuf, errlen, "%s=\"%s\": no such VF pool in %s", DEVICES_ANNOTATION_POOL, pool,
+                         d->opt.config_path);
+                return -EINVAL;
+        }
+        if (req->pool->mode != VF_POOL_NETDEV) {
+                snprintf(errbuf, errlen, "VF pool %s: mode %s is not supported yet", pool,
+                         vf_pool_mode_name(req->pool->mode));
+                return -EOPNOTSUPP;
+        }
+        if (count) {
+                errno = 0;
+                n = strtoul(count, &end, 10);
+                if (errno || end == count || *end || n < 1 || n > VF_REQUEST_MAX) {
+                        snprintf(errbuf, errlen, "%s=\"%s\": a number from 1 to %d expected",
+                                 DEVICES_ANNOTATION_COUNT, count, VF_REQUEST_MAX);
+                        return -EINVAL;
+                }
+        }
+        req->count = (unsigned) n;
+        req->up = !up || strcmp(up, "true") == 0;
+        if (up && !req->up && strcmp(up, "false") != 0) {
+                snprintf(errbuf, errlen, "%s=\"%s\": true or false expected", DEVICES_ANNOTATION_UP, up);
+                return -EINVAL;
+        }
+        if (names)
+                return parse_names(names, req, errbuf, errlen) < 0 ? -EINVAL : 1;
+        for (unsigned i = 0; i < req->count; i++)
+                snprintf(req->names[i], IF_NAMESIZE, "vf%u", i);
+        return 1;
+}
+
+/* The network namespace of c's init: opened by /proc, then the pidfd says
+ * the pid was still that init (not a reused pid) after the open. */
+static int open_netns(const struct container *c)
+{
+        char path[64];
+        _cleanup_close_ int fd = -EBADF;
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) c->init_pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (syscall(SYS_pidfd_send_signal, c->pidfd, 0, NULL, 0) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+static uint64_t numa_nodes(int sysfs_fd, pid_t pid)
+{
+        struct cpu_mask cpus;
+        uint64_t nodes = 0;
+
+        if (numa_cpus_of_pid(pid, &cpus) < 0 || numa_nodes_of(sysfs_fd, &cpus, &nodes) < 0)
+                return 0;
+        return nodes;
+}
+
+static int allocate(struct container *c, const struct devices_request *req,
+                    const struct sysfs_vf_table *t, int sysfs_fd, int state_fd, struct devices_container *dc,
+                    char *errbuf, size_t errlen)
+{
+        struct vf_request vr = { .container = c->id, .pid = c->init_pid, .count = req->count,
+                                 .numa_nodes = numa_nodes(sysfs_fd, c->init_pid) };
+        int r = vf_state_pid_start(c->init_pid, &vr.pid_start);
+
+        if (r >= 0)
+                r = vf_pool_allocate(state_fd, req->pool, t, &vr, dc->vfs);
+        if (r == -ENOSPC)
+                snprintf(errbuf, errlen, "VF pool %s: fewer than %u VF(s) free%s", req->pool->name, req->count,
+                         req->pool->numa == VF_POOL_NUMA_REQUIRE ? " on the container's NUMA nodes" : "");
+        else if (r < 0)
+                snprintf(errbuf, errlen, "VF pool %s: cannot allocate: %s", req->pool->name, strerror(-r));
+        else
+                dc->n = req->count;
+        return r;
+}
+
+/* Gives back VF |i| of dc: out of the container, then free. */
+static void give_back(struct vf_netdev *host, const struct container *c, struct devices_container *dc, size_t i,
+                      int state_fd)
+{
+        struct vf_alloc *a = &dc->vfs[i];
+        enum vf_pass_step step = VF_PASS_DONE;
+        char name[IF_NAMESIZE] = "";
+        int r;
+
+        if (a->ct_ifname[0]) {
+                r = vf_netdev_reclaim(host, dc->netns_fd, a->ct_ifname, a->host_ifname, name, &step);
+                if (r < 0)
+                        log_warning_errno(r, "container %s: VF %s (%s): %s failed, it is %s%s: %m", c->id, a->addr,
+                                          a->ct_ifname, vf_pass_step_name(step),
+                                          name[0] ? "on the host as " : "left in the container", name);
+                else
+                        log_info("container %s: VF %s back on the host as %s", c->id, a->addr, name);
+        }
+        r = vf_pool_release(state_fd, a->addr, c->id);
+        if (r < 0)
+                log_warning_errno(r, "container %s: VF %s: cannot free its record: %m", c->id, a->addr);
+}
+
+/* Passes every VF of dc in, recording each; stops at the first failure. */
+static int pass_all(struct vf_netdev *host, const struct devices_request *req,
+                    const struct sysfs_vf_table *t, int state_fd, struct devices_container *dc, char *errbuf,
+                    size_t errlen)
+{
+        enum vf_pass_step step = VF_PASS_DONE;
+        int r = 0;
+
+        for (size_t i = 0; i < dc->n && r >= 0; i++) {
+                struct vf_alloc *a = &dc->vfs[i];
+                const struct sysfs_vf *vf = sysfs_vf_find(t, a->addr);
+
+                if (!vf || !vf->ifname[0]) {
+                        snprintf(errbuf, errlen, "VF %s of pool %s has no netdev on the host", a->addr,
+                                 req->pool->name);
+                        r = -ENODEV;
+                        break;
+                }
+                r = vf_netdev_pass(host, dc->netns_fd, vf->ifname, req->names[i], req->up, &step);
+                if (r < 0) {
+                        snprintf(errbuf, errlen, "VF %s (%s) as %s: %s: %s%s", a->addr, vf->ifname, req->names[i],
+                                 vf_pass_step_name(step), strerror(-r),
+                                 step == VF_PASS_CT_RENAME && r == -EEXIST ? " (the name exists in the container)"
+                                                                           : "");
+                        break;
+                }
+                snprintf(a->host_ifname, sizeof(a->host_ifname), "%s", vf->ifname);
+                snprintf(a->ct_ifname, sizeof(a->ct_ifname), "%s", req->names[i]);
+                r = vf_pool_update(state_fd, a);
+                if (r < 0)
+                        snprintf(errbuf, errlen, "VF %s: cannot record its passthrough: %s", a->addr, strerror(-r));
+        }
+        return r;
+}
+
+static int open_dirs(struct daemon *d, int *ret_sysfs, int *ret_state, char *errbuf, size_t errlen)
+{
+        int fd = open(d->opt.sysfs_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0) {
+                snprintf(errbuf, errlen, "%s: %s", d->opt.sysfs_root, strerror(errno));
+                return -errno;
+        }
+        *ret_sysfs = fd;
+        fd = vf_state_open(d->opt.state_dir);
+        if (fd < 0) {
+                snprintf(errbuf, errlen, "%s: %s", d->opt.state_dir, strerror(-fd));
+                return fd;
+        }
+        *ret_state = fd;
+        return 0;
+}
+
+static int do_register(struct daemon *d, struct container *c, const struct devices_request *req,
+                       struct devices_container *dc, char *errbuf, size_t errlen)
+{
+        _cleanup_close_ int sysfs_fd = -EBADF, state_fd = -EBADF;
+        _cleanup_(sysfs_vf_table_clear) struct sysfs_vf_table t = { 0 };
+        struct vf_netdev *host = NULL;
+        int r;
+
+        dc->netns_fd = open_netns(c);
+        if (dc->netns_fd < 0) {
+                snprintf(errbuf, errlen, "the network namespace of pid %d: %s", (int) c->init_pid,
+                         strerror(-dc->netns_fd));
+                return dc->netns_fd;
+        }
+        r = open_dirs(d, &sysfs_fd, &state_fd, errbuf, errlen);
+        if (r < 0)
+                return r;
+        r = sysfs_vf_scan(sysfs_fd, &t);
+        if (r < 0) {
+                snprintf(errbuf, errlen, "%s: cannot read the VFs: %s", d->opt.sysfs_root, strerror(-r));
+                return r;
+        }
+        r = allocate(c, req, &t, sysfs_fd, state_fd, dc, errbuf, errlen);
+        if (r < 0)
+                return r;
+        r = vf_netdev_new(&host);
+        if (r < 0)
+                snprintf(errbuf, errlen, "rtnetlink: %s", strerror(-r));
+        else
+                r = pass_all(host, req, &t, state_fd, dc, errbuf, errlen);
+        if (r < 0)
+                for (size_t i = dc->n; i > 0; i--)
+                        give_back(host, c, dc, i - 1, state_fd);
+        else
+                log_debug("container %s: %u rtnetlink round trips", c->id, vf_netdev_round_trips(host));
+        vf_netdev_free(host);
+        return r;
+}
+
+int devices_on_register(struct daemon *d, struct container *c, char *errbuf, size_t errlen)
+{
+        _cleanup_(devices_container_freep) struct devices_container *dc = NULL;
+        struct devices_request req = { 0 };
+        int r;
+
+        r = c->oci ? parse_request(d, c->oci, &req, errbuf, errlen) : 0;
+        if (r <= 0)
+                return r < 0 ? log_warning_errno(r, "container %s: %s", c->id, errbuf) : 0;
+        if (c->devices) {
+                snprintf(errbuf, errlen, "container %s holds VFs already", c->id);
+                return log_warning_errno(-EEXIST, "%s", errbuf);
+        }
+        dc = calloc(1, sizeof(*dc));
+        if (!dc)
+                return log_warning_errno(-ENOMEM, "container %s: out of memory", c->id);
+        dc->netns_fd = -EBADF;
+        r = do_register(d, c, &req, dc, errbuf, errlen);
+        if (r < 0)
+                return log_warning_errno(r, "container %s: VF passthrough failed, nothing kept: %s", c->id, errbuf);
+        for (size_t i = 0; i < dc->n; i++)
+                log_info("container %s: VF %s (%s) passed in as %s", c->id, dc->vfs[i].addr,
+                         dc->vfs[i].host_ifname, dc->vfs[i].ct_ifname);
+        c->devices = TAKE_PTR(dc);
+        return 0;
+}
+
+void devices_on_unregister(struct daemon *d, struct container *c)
+{
+        _cleanup_(devices_container_freep) struct devices_container *dc = TAKE_PTR(c->devices);
+        _cleanup_close_ int state_fd = -EBADF;
+        struct vf_netdev *host = NULL;
+        int r;
+
+        if (!dc)
+                return;
+        state_fd = vf_state_open(d->opt.state_dir);
+        if (state_fd < 0) {
+                log_warning_errno(state_fd, "container %s: %s: cannot give its VFs back: %m", c->id,
+                                  d->opt.state_dir);
+                return;
+        }
+        r = vf_netdev_new(&host);
+        if (r < 0)
+                log_warning_errno(r, "container %s: rtnetlink: %m", c->id);
+        for (size_t i = dc->n; i > 0 && host; i--)
+                give_back(host, c, dc, i - 1, state_fd);
+        vf_netdev_free(host);
+}

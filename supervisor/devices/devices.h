@@ -1,0 +1,31 @@
+/* SR-IOV passthrough for a registered container: what its OCI annotations ask
+ * (org.seccompd.vf.pool, .count, .name, .up), taken from a pool, passed into
+ * its network namespace at registration and given back when it ends. The
+ * daemon's side of devices/: it logs, the parts below it do not. */
+#pragma once
+
+#include <stddef.h>
+
+struct daemon;
+struct container;
+struct devices_container;
+
+#define DEVICES_ANNOTATION_POOL "org.seccompd.vf.pool"
+#define DEVICES_ANNOTATION_COUNT "org.seccompd.vf.count"
+#define DEVICES_ANNOTATION_NAME "org.seccompd.vf.name"   /* "eth1" or "eth1,eth2": one per VF */
+#define DEVICES_ANNOTATION_UP "org.seccompd.vf.up"       /* "true" (default) or "false" */
+
+/* Passes the VFs c's annotations ask for (nothing without a pool annotation)
+ * into the network namespace of c's init and keeps them in c->devices (with
+ * that namespace, held open until the release so that it outlives its init).
+ * All or nothing: on failure every VF taken is back on the host under its name
+ * and free, and a one-line reason is in errbuf. 0 or -errno; logs once. */
+int devices_on_register(struct daemon *d, struct container *c, char *errbuf, size_t errlen);
+
+/* Gives c's VFs back (to the host, their names, free) and frees c->devices;
+ * a no-op without. Failures are logged, never fatal. */
+void devices_on_unregister(struct daemon *d, struct container *c);
+
+/* Frees |dc| without giving anything back (the daemon stops: the allocations
+ * stay recorded for the next one). Accepts NULL, returns NULL. */
+struct devices_container *devices_container_free(struct devices_container *dc);
