@@ -23,6 +23,7 @@
 #include "supervisor/control_reply.h"
 #include "supervisor/control_request.h"
 #include "supervisor/daemon.h"
+#include "supervisor/devices/devices.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/intake_hook.h"
 #include "supervisor/oci_state.h"
@@ -427,6 +428,34 @@ static void build_unregister(struct reply *r, struct fy_node *root, struct daemo
                 put_bool(r, root, "unregistered", ret > 0);
 }
 
+/* Every VF of the pools: pool, state (free, in use by CONTAINER, missing from
+ * sysfs) and NUMA node. */
+static void build_vfs(struct reply *r, struct fy_node *root, struct daemon *d)
+{
+        _cleanup_free_ struct devices_vf_row *rows = NULL;
+        struct fy_node *seq, *m;
+        size_t n = 0;
+        int e = devices_list(d, &rows, &n);
+
+        if (e < 0) {
+                put_str(r, root, "error", strerror(-e));
+                return;
+        }
+        seq = put_seq(r, root, "vfs");
+        for (size_t i = 0; i < n; i++) {
+                const struct devices_vf_row *v = &rows[i];
+
+                m = put_map(r, seq, NULL);
+                put_str(r, m, "addr", v->addr);
+                put_str(r, m, "pool", v->pool);
+                put_str(r, m, "state", v->missing ? "missing" : v->in_use ? "in_use" : "free");
+                put_str(r, m, "container", v->in_use ? v->alloc.container : "");
+                put_i64(r, m, "numa_node", v->numa_node);
+                put_str(r, m, "host_ifname", v->in_use && v->alloc.host_ifname[0] ? v->alloc.host_ifname : v->ifname);
+                put_str(r, m, "container_ifname", v->in_use ? v->alloc.ct_ifname : "");
+        }
+}
+
 struct command {
         const char *name;
         void (*build)(struct reply *r, struct fy_node *root, struct daemon *d);
@@ -445,6 +474,7 @@ static const struct command commands[] = {
         { "containers", build_containers, NULL, NULL },
         { "stats", build_stats, NULL, NULL },
         { "policies", build_policies, NULL, NULL },
+        { "vfs", build_vfs, NULL, NULL },
         { "reload", build_reload, NULL, NULL },
         { "register", NULL, NULL, build_register },
         { "unregister", NULL, NULL, build_unregister },

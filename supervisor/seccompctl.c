@@ -32,6 +32,8 @@ static void help(void)
                "                          their policy version and counters\n"
                "  stats                   totals and latency percentiles\n"
                "  policies                the policies the daemon has loaded\n"
+               "  vf list [--json]        SR-IOV VFs of the pools: state (free, in use by a\n"
+               "                          container, missing) and NUMA node\n"
                "  reload                  re-read the policy directory (as SIGHUP does)\n"
                "  ping                    check that the daemon answers\n\n"
                "Commands that run here (see COMMAND --help):\n"
@@ -335,6 +337,35 @@ static int print_policies(struct fy_node *root)
         return 0;
 }
 
+static int print_vfs(struct fy_node *root)
+{
+        static const char *const header[] = { "ADDRESS", "POOL", "STATE", "NUMA", "HOST IF", "CONTAINER IF" };
+        _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
+        struct fy_node *seq = get_node(root, "vfs"), *n;
+        void *iter = NULL;
+        int r;
+
+        r = table_add_row(&t, header);
+        while (r == 0 && seq && (n = fy_node_sequence_iterate(seq, &iter))) {
+                const char *state = str_or(get(n, "state"), "?"), *ct = str_or(get(n, "container"), "");
+                char in_use[300];
+                const char *row[6];
+
+                snprintf(in_use, sizeof(in_use), "in use by %s", ct);
+                row[0] = get(n, "addr");
+                row[1] = get(n, "pool");
+                row[2] = strcmp(state, "in_use") == 0 ? in_use : state;
+                row[3] = get(n, "numa_node");
+                row[4] = get(n, "host_ifname");
+                row[5] = get(n, "container_ifname");
+                r = table_add_row(&t, row);
+        }
+        if (r < 0)
+                return r;
+        table_print(&t);
+        return 0;
+}
+
 /* Diagnostics first, then the outcome; failed files keep their last good version. */
 static int print_reload(struct fy_node *root)
 {
@@ -354,15 +385,18 @@ static int print_reload(struct fy_node *root)
 struct verb {
         const char *name;
         int (*print)(struct fy_node *root);
+        const char *request;    /* the daemon's command; NULL: name */
+        const char *subcommand; /* a word required after name ("vf list"); NULL: none */
 };
 
 static const struct verb verbs[] = {
-        { "pending", print_pending },
-        { "containers", print_containers },
-        { "stats", print_stats },
-        { "policies", print_policies },
-        { "reload", print_reload },
-        { "ping", print_ping },
+        { "pending", print_pending, NULL, NULL },
+        { "containers", print_containers, NULL, NULL },
+        { "stats", print_stats, NULL, NULL },
+        { "policies", print_policies, NULL, NULL },
+        { "reload", print_reload, NULL, NULL },
+        { "ping", print_ping, NULL, NULL },
+        { "vf", print_vfs, "vfs", "list" },
 };
 
 /* Local commands: "policy check" is found as the words "policy" "check". */
@@ -491,21 +525,37 @@ static int verb_request(const struct verb *verb, int argc, char **argv, char *bu
         return 0;
 }
 
+/* "vf list [--json]": the subcommand, then only --json. 0 or -EINVAL after saying why. */
+static int subcommand_request(const struct verb *verb, int argc, char **argv, bool *json, char *buf, size_t size)
+{
+        if (argc < 2 || strcmp(argv[1], verb->subcommand) != 0 ||
+            (argc == 3 && strcmp(argv[2], "--json") != 0 && strcmp(argv[2], "-j") != 0) || argc > 3) {
+                fprintf(stderr, "seccompctl: usage: %s %s [--json]\n", verb->name, verb->subcommand);
+                return -EINVAL;
+        }
+        *json = *json || argc == 3;
+        snprintf(buf, size, "%s", verb->request);
+        return 0;
+}
+
 static int run_verb(const struct verb *verb, int argc, char **argv, const struct ctl_options *o)
 {
         _cleanup_free_ char *reply = NULL;
         char request[300];
         size_t len = 0;
+        bool json = o->json;
         int r;
 
-        if (verb_request(verb, argc, argv, request, sizeof(request)) < 0)
+        r = verb->subcommand ? subcommand_request(verb, argc, argv, &json, request, sizeof(request))
+                             : verb_request(verb, argc, argv, request, sizeof(request));
+        if (r < 0)
                 return 2;
         r = control_client_query(o->control, request, &reply, &len);
         if (r < 0) {
                 control_client_explain("seccompctl", r, o->control);
                 return 1;
         }
-        r = print_reply(verb, reply, len, o->json);
+        r = print_reply(verb, reply, len, json);
         if (r < 0 && r != -EREMOTEIO && r != -EBADMSG && r != -EINVAL)
                 fprintf(stderr, "seccompctl: %s\n", strerror(-r));
         return r < 0 ? 1 : 0;

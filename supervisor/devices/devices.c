@@ -322,3 +322,76 @@ void devices_on_unregister(struct daemon *d, struct container *c)
                 give_back(host, c, dc, i - 1, state_fd);
         vf_netdev_free(host);
 }
+
+static const char *pool_of(const struct daemon *d, const struct sysfs_vf *vf)
+{
+        for (size_t i = 0; i < d->config.n_pools; i++)
+                if (vf_pool_matches(&d->config.pools[i], vf))
+                        return d->config.pools[i].name;
+        return NULL;
+}
+
+static int rows_from(struct daemon *d, const struct sysfs_vf_table *t, const struct vf_alloc *recs, size_t n_recs,
+                     struct devices_vf_row *rows)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < t->n_vfs; i++) {
+                const struct sysfs_vf *vf = &t->vfs[i];
+                const char *pool = pool_of(d, vf);
+
+                if (!pool)
+                        continue;
+                rows[n] = (struct devices_vf_row) { .pool = pool, .numa_node = vf->numa_node };
+                snprintf(rows[n].addr, sizeof(rows[n].addr), "%s", vf->addr);
+                snprintf(rows[n].ifname, sizeof(rows[n].ifname), "%s", vf->ifname);
+                n++;
+        }
+        for (size_t j = 0; j < n_recs; j++) {
+                size_t i = 0;
+
+                while (i < n && strcmp(rows[i].addr, recs[j].addr) != 0)
+                        i++;
+                if (i == n) {
+                        const struct sysfs_vf *vf = sysfs_vf_find(t, recs[j].addr);
+
+                        rows[n] = (struct devices_vf_row) { .pool = "", .numa_node = vf ? vf->numa_node : -1,
+                                                            .missing = !vf };
+                        snprintf(rows[n].addr, sizeof(rows[n].addr), "%s", recs[j].addr);
+                        n++;
+                }
+                rows[i].in_use = true;
+                rows[i].alloc = recs[j];
+                if (!rows[i].pool[0])
+                        rows[i].pool = recs[j].pool;
+        }
+        return (int) n;
+}
+
+int devices_list(struct daemon *d, struct devices_vf_row **ret, size_t *ret_n)
+{
+        _cleanup_close_ int sysfs_fd = open(d->opt.sysfs_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int state_fd = -EBADF;
+        _cleanup_(sysfs_vf_table_clear) struct sysfs_vf_table t = { 0 };
+        _cleanup_free_ struct vf_alloc *recs = NULL;
+        _cleanup_free_ struct devices_vf_row *rows = NULL;
+        size_t n_recs = 0;
+        int r;
+
+        if (sysfs_fd < 0)
+                return -errno;
+        state_fd = vf_state_open(d->opt.state_dir);
+        if (state_fd < 0)
+                return state_fd;
+        r = sysfs_vf_scan(sysfs_fd, &t);
+        if (r >= 0)
+                r = vf_state_list(state_fd, &recs, &n_recs);
+        if (r < 0)
+                return r;
+        rows = calloc(t.n_vfs + n_recs + 1, sizeof(*rows));
+        if (!rows)
+                return -ENOMEM;
+        *ret_n = (size_t) rows_from(d, &t, recs, n_recs, rows);
+        *ret = TAKE_PTR(rows);
+        return 0;
+}

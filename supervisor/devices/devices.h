@@ -4,7 +4,11 @@
  * daemon's side of devices/: it logs, the parts below it do not. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "supervisor/devices/sysfs_vf.h"
+#include "supervisor/devices/vf_state.h"
 
 struct daemon;
 struct container;
@@ -29,3 +33,19 @@ void devices_on_unregister(struct daemon *d, struct container *c);
 /* Frees |dc| without giving anything back (the daemon stops: the allocations
  * stay recorded for the next one). Accepts NULL, returns NULL. */
 struct devices_container *devices_container_free(struct devices_container *dc);
+
+/* One VF as `seccompctl vf list` shows it: every VF of a pool in sysfs, and
+ * every recorded one sysfs no longer shows (missing). */
+struct devices_vf_row {
+        char addr[PCI_ADDR_MAX];
+        const char *pool;          /* the config's name; "" for none */
+        int numa_node;             /* -1: unknown */
+        char ifname[IF_NAMESIZE];  /* on the host now, "" when none */
+        bool missing;              /* recorded but not in sysfs */
+        bool in_use;               /* alloc is its record */
+        struct vf_alloc alloc;
+};
+
+/* Every VF of d's pools and every allocation record, by address. *ret is
+ * free()d by the caller. 0 or -errno (sysfs, state dir, ENOMEM); does not log. */
+int devices_list(struct daemon *d, struct devices_vf_row **ret, size_t *ret_n);
