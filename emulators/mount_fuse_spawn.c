@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/child.h"
 #include "common/macro.h"
 #include "emulators/mount_fuse.h"
 
@@ -39,6 +40,7 @@
 #define OUTPUT_SIZE 4096
 #define EXEC_FAILED 127
 #define KEEP_MAX (4 + CGROUP_MAX_HIERARCHIES)
+_Static_assert(KEEP_MAX <= CHILD_KEEP_MAX, "child_keep_fds() keeps at most CHILD_KEEP_MAX fds");
 
 struct mount_fuse_child {
         pid_t pid;
@@ -68,49 +70,6 @@ _Noreturn static void fail(int fd, enum mount_fuse_step step, int error)
 {
         report(fd, step, error < 0 ? -error : error);
         _exit(1);
-}
-
-static void reset_signals(void)
-{
-        struct sigaction sa = { .sa_handler = SIG_DFL };
-        sigset_t none;
-
-        /* SIGPIPE above all: the daemon ignores it, and an exec would keep that. */
-        for (int sig = 1; sig < _NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        (void) sigaction(sig, &sa, NULL);
-        sigemptyset(&none);
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-/* Moves each *fds[i] to a fresh close-on-exec fd >= 3 and closes every other fd >= 3. */
-static int keep_only(int *fds[], size_t n)
-{
-        int sorted[KEEP_MAX];
-        unsigned lo = 3;
-
-        if (n > ARRAY_SIZE(sorted))
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++) {
-                int fd = fcntl(*fds[i], F_DUPFD_CLOEXEC, 3);
-
-                if (fd < 0)
-                        return -errno;
-                *fds[i] = fd;
-                sorted[i] = fd;
-                for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
-                        int tmp = sorted[j];
-
-                        sorted[j] = sorted[j - 1];
-                        sorted[j - 1] = tmp;
-                }
-        }
-        for (size_t i = 0; i < n; i++) {
-                if ((unsigned) sorted[i] > lo && close_range(lo, (unsigned) sorted[i] - 1, 0) < 0)
-                        return -errno;
-                lo = (unsigned) sorted[i] + 1;
-        }
-        return close_range(lo, ~0U, 0) < 0 ? -errno : 0;
 }
 
 /* 0 is /dev/null, 1 and 2 the output memfd (inherited by the program). */
@@ -298,8 +257,9 @@ _Noreturn static void spawner_main(const struct mount_fuse_job *job, int report_
 
         if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
                 _exit(1);
-        reset_signals();
-        r = keep_only(keep, n_keep);
+        /* SIGPIPE above all: the daemon ignores it, and an exec would keep that. */
+        child_reset_signals();
+        r = child_keep_fds(keep, n_keep);
         if (r == 0)
                 r = stdio_setup(output);
         if (r < 0)

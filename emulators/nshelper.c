@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/child.h"
 #include "common/macro.h"
 #include "emulators/mount.h"
 #include "emulators/nshelper.h"
@@ -47,48 +48,24 @@ union fd_control {
 
 /* ---- the helper process ---- */
 
-/* The daemon's handlers would run on stale state (its libuv signal pipe is gone). */
-static void reset_signals(void)
-{
-        struct sigaction sa = { .sa_handler = SIG_DFL };
-        sigset_t none;
-
-        for (int sig = 1; sig < _NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        (void) sigaction(sig, &sa, NULL);
-        sigemptyset(&none);
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-/* Closes every fd >= 3 but a and b (both >= 3). */
-static int close_others(int a, int b)
-{
-        int lo = a < b ? a : b, hi = a < b ? b : a;
-
-        if (lo > 3 && close_range(3, (unsigned) lo - 1, 0) < 0)
-                return -errno;
-        if (hi > lo + 1 && close_range((unsigned) lo + 1, (unsigned) hi - 1, 0) < 0)
-                return -errno;
-        return close_range((unsigned) hi + 1, ~0U, 0) < 0 ? -errno : 0;
-}
-
 /* 0-2 become /dev/null; sock and pidfd move to >= 3 (*sock, *pidfd updated) and
  * every other fd is closed. */
 static int isolate_fds(int *sock, int *pidfd)
 {
-        int s = fcntl(*sock, F_DUPFD_CLOEXEC, 3), p = fcntl(*pidfd, F_DUPFD_CLOEXEC, 3), null;
+        int *keep[] = { sock, pidfd };
+        int r = child_keep_fds(keep, ARRAY_SIZE(keep)), null;
 
-        if (s < 0 || p < 0)
-                return -errno;
+        if (r < 0)
+                return r;
         null = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (null < 0)
                 return -errno;
         for (int i = 0; i < 3; i++)
                 if (null != i && dup3(null, i, O_CLOEXEC) < 0)
                         return -errno;
-        *sock = s;
-        *pidfd = p;
-        return close_others(s, p);
+        if (null > 2)
+                safe_close(null);
+        return 0;
 }
 
 static bool terminated(const char *s, size_t size)
@@ -212,7 +189,8 @@ _Noreturn static void child_main(int sock, int pidfd, pid_t parent)
         /* The death signal first, then the check that the parent did not die before it. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(1);
-        reset_signals();
+        /* The daemon's handlers would run on stale state (its libuv signal pipe is gone). */
+        child_reset_signals();
         if (isolate_fds(&sock, &pidfd) < 0)
                 _exit(1);
         /* Only the mount namespace: user and pid stay the host's. */
