@@ -234,13 +234,19 @@ rc_() {
         runc --root "$RUNC_ROOT" "$@"
 }
 
-runc_cleanup() {
-        local id
-        [[ -d "$RUNC_ROOT" ]] || return 0
-        for id in $(rc_ list -q 2>/dev/null); do
-                rc_ kill "$id" KILL >/dev/null 2>&1
-                rc_ delete -f "$id" >/dev/null 2>&1
+# runtime_cleanup RUNTIME ROOT: kills and deletes every container RUNTIME (runc,
+# crun: the same command line) has under its state dir ROOT.
+runtime_cleanup() {
+        local runtime=$1 root=$2 id
+        [[ -d "$root" ]] || return 0
+        for id in $("$runtime" --root "$root" list -q 2>/dev/null); do
+                "$runtime" --root "$root" kill "$id" KILL >/dev/null 2>&1
+                "$runtime" --root "$root" delete -f "$id" >/dev/null 2>&1
         done
+}
+
+runc_cleanup() {
+        runtime_cleanup runc "$RUNC_ROOT"
 }
 
 require_runtime() {

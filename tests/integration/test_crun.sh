@@ -18,15 +18,7 @@ CRUN_ROOT=$IT_TMP/crun-root
 crun_() {
         crun --root "$CRUN_ROOT" "$@"
 }
-crun_cleanup() {
-        local id
-        [[ -d "$CRUN_ROOT" ]] || return 0
-        for id in $(crun_ list -q 2>/dev/null); do
-                crun_ kill "$id" KILL >/dev/null 2>&1
-                crun_ delete -f "$id" >/dev/null 2>&1
-        done
-}
-at_exit crun_cleanup
+at_exit "runtime_cleanup crun '$CRUN_ROOT'"
 
 P=$IT_TMP/policies
 mkdir -p "$P"
