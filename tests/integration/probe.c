@@ -53,6 +53,8 @@ _Noreturn static void usage(void)
                 "  openkill N PATH US                    N times: fork a child that opens PATH\n"
                 "                                        O_RDONLY, SIGKILL it US us later; prints\n"
                 "                                        killed=K exited=E\n"
+                "  mount SRC TARGET FSTYPE FLAGS DATA    mount(2) with raw args (- is NULL; FLAGS a number)\n"
+                "  umount2 TARGET FLAGS                  umount2(2)\n"
                 "  thread OP ...                         runs OP in a second thread (not the leader)\n");
         exit(2);
 }
@@ -98,6 +100,12 @@ static dev_t parse_dev(const char *s)
         if (parse_maj_min(s, &dev) < 0)
                 usage();
         return dev;
+}
+
+/* "-" is a NULL pointer argument. */
+static const char *nul(const char *s)
+{
+        return strcmp(s, "-") == 0 ? NULL : s;
 }
 
 static unsigned long parse_num(const char *s, int base)
@@ -417,6 +425,10 @@ static void run_op(int argc, char **argv)
 {
         if (strcmp(argv[0], "thread") == 0 && argc >= 2)
                 in_thread(argc - 1, argv + 1);
+        if (strcmp(argv[0], "mount") == 0 && argc == 6)
+                report(syscall(SYS_mount, nul(argv[1]), argv[2], nul(argv[3]), parse_num(argv[4], 0), nul(argv[5])));
+        if (strcmp(argv[0], "umount2") == 0 && argc == 3)
+                report(syscall(SYS_umount2, argv[1], (int) parse_num(argv[2], 0)));
         if (strcmp(argv[0], "mknod") == 0 && argc == 5)
                 report(syscall(SYS_mknod, argv[1], parse_type(argv[2]) | parse_num(argv[4], 8), parse_dev(argv[3])));
         if (strcmp(argv[0], "mknodat") == 0 && argc == 6) {

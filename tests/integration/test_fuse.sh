@@ -12,34 +12,11 @@
 source "$IT_LIB"
 
 require_runtime
-for tool in mkfs.ext4 losetup debugfs cc fuse2fs ldd; do
+for tool in mkfs.ext4 losetup debugfs fuse2fs ldd; do
         command -v "$tool" >/dev/null || bail "$tool is not installed (scripts/test.sh installs e2fsprogs and fuse2fs)"
 done
 [[ -c /dev/fuse ]] || bail "no /dev/fuse on the host (the fuse module is not loaded)"
 FUSE2FS=$(command -v fuse2fs)
-
-# mount(2) with raw arguments (busybox's mount retries and rewrites): prints ok
-# or errno=NAME. Static, for the busybox rootfs.
-MNTCALL=$IT_TMP/mntcall
-cat >"$IT_TMP/mntcall.c" <<'EOF'
-#define _GNU_SOURCE
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
-int main(int argc, char **argv)
-{
-        if (argc != 4)
-                return 2;
-        if (mount(argv[1], argv[2], argv[3], 0, NULL) < 0)
-                printf("errno=%s\n", strerrorname_np(errno));
-        else
-                printf("ok\n");
-        return 0;
-}
-EOF
-cc -static -O2 -o "$MNTCALL" "$IT_TMP/mntcall.c" 2>>"$IT_TMP/stderr.log" || bail "cannot build the mount caller"
 
 # ---- an ext4 image on a loop device. fuse2fs runs in the user namespace:
 # it stores the ids it is asked for, the container's (0), not the host's.
@@ -87,7 +64,6 @@ B=$IT_TMP/userns
 make_bundle "$B" userns
 R=$B/rootfs
 mkdir -p "$R/mnt" "$R/mnt2"
-cp "$MNTCALL" "$R/bin/mntcall"
 mkdir -p "$R$(dirname "$FUSE2FS")"
 cp "$FUSE2FS" "$R$FUSE2FS"
 for lib in $(ldd "$FUSE2FS" | grep -o '/[^ ]*'); do
@@ -179,11 +155,11 @@ check_eq "ext4: never mounted by the host kernel" 0 "$(host_kernel_mounts ext4)"
 # ---- programs that fail
 cat >"$R/it-script.sh" <<EOF
 r() { t=\$1; shift; echo "\$t=\$("\$@" 2>&1 | tr "\n" " " | sed "s/ \$//")"; }
-r 1 /bin/mntcall $LOOP /mnt ext3
-r 2 /bin/mntcall $LOOP /mnt btrfs
-r 3 /bin/mntcall $LOOP /mnt ext2
+r 1 /bin/sc-probe mount $LOOP /mnt ext3 0 -
+r 2 /bin/sc-probe mount $LOOP /mnt btrfs 0 -
+r 3 /bin/sc-probe mount $LOOP /mnt ext2 0 -
 r 4 sh -c 'pidof sleep || echo none'
-r 5 /bin/mntcall $LOOP /mnt/nonexistent ext4
+r 5 /bin/sc-probe mount $LOOP /mnt/nonexistent ext4 0 -
 r 6 grep -c " fuse" /proc/mounts
 EOF
 got=$(in_container "$B" it-fuse-fail /bin/sh /it-script.sh)

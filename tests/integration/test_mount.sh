@@ -9,40 +9,9 @@
 source "$IT_LIB"
 
 require_runtime
-for tool in mkfs.ext4 losetup debugfs cc; do
+for tool in mkfs.ext4 losetup debugfs; do
         command -v "$tool" >/dev/null || bail "$tool is not installed (scripts/test.sh installs e2fsprogs)"
 done
-
-# A caller of mount(2)/umount2(2) with raw arguments (busybox's mount rewrites
-# its target and flags): prints ok or errno=NAME. Static, for the busybox rootfs.
-MNTCALL=$IT_TMP/mntcall
-cat >"$IT_TMP/mntcall.c" <<'EOF'
-#define _GNU_SOURCE
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-static const char *nul(const char *s) { return strcmp(s, "-") == 0 ? NULL : s; }
-int main(int argc, char **argv)
-{
-        long r;
-        if (argc == 4 && strcmp(argv[1], "umount2") == 0)
-                r = syscall(SYS_umount2, argv[2], (int) strtol(argv[3], NULL, 0));
-        else if (argc == 7 && strcmp(argv[1], "mount") == 0)
-                r = syscall(SYS_mount, nul(argv[2]), argv[3], nul(argv[4]), strtoul(argv[5], NULL, 0), nul(argv[6]));
-        else
-                return 2;
-        if (r < 0)
-                printf("errno=%s\n", strerrorname_np(errno));
-        else
-                printf("ok\n");
-        return 0;
-}
-EOF
-cc -static -O2 -o "$MNTCALL" "$IT_TMP/mntcall.c" 2>>"$IT_TMP/stderr.log" || bail "cannot build the mount caller"
 
 # ---- the ext4 image on a loop device
 IMG=$IT_TMP/ext4.img
@@ -84,7 +53,6 @@ B=$IT_TMP/userns
 make_bundle "$B" userns
 R=$B/rootfs
 mkdir -p "$R/mnt" "$R/mnt2" "$R/tmp/sub"
-cp "$MNTCALL" "$R/bin/mntcall"
 {
         bundle_policy "$B" mount-test &&
                 bundle_seccomp_add "$B" mount umount2 &&
@@ -115,31 +83,31 @@ check_eq "ext4: the file reads back on the host" written-inside \
 check_eq "ext4: owned by the container's root (host 100000)" 100000 \
         "$(debugfs -R 'stat /hello' "$LOOP" 2>/dev/null | sed -n 's/.*User: *\([0-9]*\).*/\1/p')"
 
-# ---- tmpfs, flags, a refused fstype, a refused device, raw args through mntcall
+# ---- tmpfs, flags, a refused fstype, a refused device, raw args through sc-probe
 mkdir -p "$IT_TMP/hostdir" "$R$IT_TMP/hostdir2"
 chown -R 100000:100000 "$R$IT_TMP"
 ln -sfn "$IT_TMP/hostdir" "$R/escape"
 mknod "$R/other-blk" b "$MAJ" 200 || bail "mknod"
 ln -sfn "$IT_TMP/hostdir2" "$R/escape2"
 got=$(in_script "$B" it-mount-misc <<EOF
-r 1 /bin/mntcall mount none /mnt2 tmpfs 0x6 size=1m
+r 1 /bin/sc-probe mount none /mnt2 tmpfs 0x6 size=1m
 r 2 sh -c 'grep " /mnt2 " /proc/mounts | cut -d" " -f1-4'
-r 3 /bin/mntcall umount2 /mnt2 0
-r 4 /bin/mntcall mount proc /mnt2 proc 0 -
-r 5 /bin/mntcall mount none /mnt2 tmpfs 0x10 -
-r 6 /bin/mntcall mount /dev/null /mnt2 ext4 0 -
-r 6b /bin/mntcall mount /other-blk /mnt2 ext4 0 -
-r 7 /bin/mntcall mount none /escape tmpfs 0 -
-r 8 /bin/mntcall mount none /escape2 tmpfs 0 -
+r 3 /bin/sc-probe umount2 /mnt2 0
+r 4 /bin/sc-probe mount proc /mnt2 proc 0 -
+r 5 /bin/sc-probe mount none /mnt2 tmpfs 0x10 -
+r 6 /bin/sc-probe mount /dev/null /mnt2 ext4 0 -
+r 6b /bin/sc-probe mount /other-blk /mnt2 ext4 0 -
+r 7 /bin/sc-probe mount none /escape tmpfs 0 -
+r 8 /bin/sc-probe mount none /escape2 tmpfs 0 -
 r 9 sh -c 'grep -c " $IT_TMP/hostdir2 tmpfs" /proc/mounts'
-r 10 /bin/mntcall umount2 /escape2 0
-r 11 sh -c 'cd /tmp/sub && /bin/mntcall mount none ../../../../../mnt2 tmpfs 0 -'
+r 10 /bin/sc-probe umount2 /escape2 0
+r 11 sh -c 'cd /tmp/sub && /bin/sc-probe mount none ../../../../../mnt2 tmpfs 0 -'
 r 12 sh -c 'grep -c " /mnt2 tmpfs" /proc/mounts'
-r 13 sh -c 'cd /tmp/sub && /bin/mntcall umount2 ../../../../mnt2 0'
-r 14 /bin/mntcall mount none /mnt2 tmpfs 0xc0ed0002 -
-r 15 /bin/mntcall umount2 /mnt2 0x100
-r 16 /bin/mntcall umount2 /mnt2 2
-r 17 /bin/mntcall umount2 /dev/shm 0
+r 13 sh -c 'cd /tmp/sub && /bin/sc-probe umount2 ../../../../mnt2 0'
+r 14 /bin/sc-probe mount none /mnt2 tmpfs 0xc0ed0002 -
+r 15 /bin/sc-probe umount2 /mnt2 0x100
+r 16 /bin/sc-probe umount2 /mnt2 2
+r 17 /bin/sc-probe umount2 /dev/shm 0
 r 18 sh -c 'grep -c " /dev/shm " /proc/mounts'
 EOF
 )

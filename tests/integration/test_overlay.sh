@@ -12,7 +12,6 @@
 source "$IT_LIB"
 
 require_runtime
-command -v cc >/dev/null || bail "cc is not installed"
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || bail "the kernel has no overlayfs"
 
 POLICY_SRC=$(dirname "$IT_LIB")/../../examples/policies/nested-containers.yaml
@@ -24,40 +23,10 @@ daemon_start --policy-dir "$P"
 # Whatever happens, no mount of ours may survive on the host.
 at_exit "findmnt -rn -o TARGET | grep '^$IT_TMP' | sort -r | xargs -r -n1 umount -l"
 
-# mount(2)/umount2(2) with raw arguments (busybox rewrites flags): ok or errno=NAME.
-MNTCALL=$IT_TMP/mntcall
-cat >"$IT_TMP/mntcall.c" <<'EOF'
-#define _GNU_SOURCE
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-int main(int argc, char **argv)
-{
-        long r;
-        if (argc == 4 && strcmp(argv[1], "umount2") == 0)
-                r = syscall(SYS_umount2, argv[2], (int) strtol(argv[3], NULL, 0));
-        else if (argc == 5 && strcmp(argv[1], "overlay") == 0)
-                r = syscall(SYS_mount, "overlay", argv[2], "overlay", strtoul(argv[3], NULL, 0), argv[4]);
-        else
-                return 2;
-        if (r < 0)
-                printf("errno=%s\n", strerrorname_np(errno));
-        else
-                printf("ok\n");
-        return 0;
-}
-EOF
-cc -static -O2 -o "$MNTCALL" "$IT_TMP/mntcall.c" 2>>"$IT_TMP/stderr.log" || bail "cannot build the mount caller"
-
 # ---- a userns container (0 -> 100000) with CAP_SYS_ADMIN and CAP_MKNOD in it
 U=$IT_TMP/userns
 make_bundle "$U" userns
 UR=$U/rootfs
-cp "$MNTCALL" "$UR/bin/mntcall"
 bundle_add_caps "$U" CAP_SYS_ADMIN &&
         bundle_policy "$U" nested-containers &&
         bundle_seccomp "$U" mknod mknodat setxattr lsetxattr mount umount2
@@ -130,26 +99,26 @@ chown -R 100000:100000 "$UR/ovl"
 many=$(seq -s: -f '/ovl/many/%g' 0 59)
 got=$(in_script "$U" it-overlay-more <<EOF
 cd /ovl
-r rel /bin/mntcall overlay merged 0x8000 lowerdir=l2:lower,upperdir=upper,workdir=./work
+r rel /bin/sc-probe mount overlay merged overlay 0x8000 lowerdir=l2:lower,upperdir=upper,workdir=./work
 r rells ls /ovl/merged
 r relkeep cat /ovl/merged/keep2
-r relumount /bin/mntcall umount2 merged 0
-r dotdot /bin/mntcall overlay /ovl/merged 0 lowerdir=../../../../ovl/l2:../../../ovl/lower
+r relumount /bin/sc-probe umount2 merged 0
+r dotdot /bin/sc-probe mount overlay /ovl/merged overlay 0 lowerdir=../../../../ovl/l2:../../../ovl/lower
 r dotdotls ls /ovl/merged
-r dotdotumount /bin/mntcall umount2 /ovl/merged 0
-r sixty /bin/mntcall overlay /ovl/merged 0 lowerdir=$many
+r dotdotumount /bin/sc-probe umount2 /ovl/merged 0
+r sixty /bin/sc-probe mount overlay /ovl/merged overlay 0 lowerdir=$many
 r sixtyls sh -c 'ls /ovl/merged | wc -l'
-r sixtyumount /bin/mntcall umount2 /ovl/merged 0
-r sixtyone /bin/mntcall overlay /ovl/merged 0 lowerdir=$many:/ovl/many/60
-r metacopy /bin/mntcall overlay /ovl/merged 0 lowerdir=/ovl/l2:/ovl/lower,metacopy=on
-r redirect /bin/mntcall overlay /ovl/merged 0 lowerdir=/ovl/l2:/ovl/lower,redirect_dir=on
-r unknown /bin/mntcall overlay /ovl/merged 0 lowerdir=/ovl/l2:/ovl/lower,bogus
-r datadir /bin/mntcall overlay /ovl/merged 0 lowerdir=/ovl/l2::/ovl/lower
-r hostowned /bin/mntcall overlay /ovl/merged 0 lowerdir=/ovl/l2:/hostowned
-r esc /bin/mntcall overlay /ovl/merged 0 lowerdir=/ovl/l2:/esc
-r hostpath /bin/mntcall overlay /ovl/merged 0 lowerdir=/ovl/l2:$IT_TMP/hostlower
-r syncflag /bin/mntcall overlay /ovl/merged 0x10 lowerdir=/ovl/l2:/ovl/lower
-r nolayers /bin/mntcall overlay /ovl/merged 0 index=off
+r sixtyumount /bin/sc-probe umount2 /ovl/merged 0
+r sixtyone /bin/sc-probe mount overlay /ovl/merged overlay 0 lowerdir=$many:/ovl/many/60
+r metacopy /bin/sc-probe mount overlay /ovl/merged overlay 0 lowerdir=/ovl/l2:/ovl/lower,metacopy=on
+r redirect /bin/sc-probe mount overlay /ovl/merged overlay 0 lowerdir=/ovl/l2:/ovl/lower,redirect_dir=on
+r unknown /bin/sc-probe mount overlay /ovl/merged overlay 0 lowerdir=/ovl/l2:/ovl/lower,bogus
+r datadir /bin/sc-probe mount overlay /ovl/merged overlay 0 lowerdir=/ovl/l2::/ovl/lower
+r hostowned /bin/sc-probe mount overlay /ovl/merged overlay 0 lowerdir=/ovl/l2:/hostowned
+r esc /bin/sc-probe mount overlay /ovl/merged overlay 0 lowerdir=/ovl/l2:/esc
+r hostpath /bin/sc-probe mount overlay /ovl/merged overlay 0 lowerdir=/ovl/l2:$IT_TMP/hostlower
+r syncflag /bin/sc-probe mount overlay /ovl/merged overlay 0x10 lowerdir=/ovl/l2:/ovl/lower
+r nolayers /bin/sc-probe mount overlay /ovl/merged overlay 0 index=off
 r mounts sh -c 'grep -c " /ovl/merged " /proc/mounts'
 EOF
 )
@@ -182,9 +151,9 @@ echo hidden >"$UR/ovl/r/lower/secret/s"
 chown -R 100000:100000 "$UR/ovl/r"
 got=$(in_script "$U" it-overlay-redirect <<'EOF'
 r set /bin/sc-probe setxattr /ovl/r/upper/moved trusted.overlay.redirect /secret
-r mount /bin/mntcall overlay /ovl/r/merged 0 lowerdir=/ovl/r/lower,upperdir=/ovl/r/upper,workdir=/ovl/r/work
+r mount /bin/sc-probe mount overlay /ovl/r/merged overlay 0 lowerdir=/ovl/r/lower,upperdir=/ovl/r/upper,workdir=/ovl/r/work
 r moved ls /ovl/r/merged/moved
-r umount /bin/mntcall umount2 /ovl/r/merged 0
+r umount /bin/sc-probe umount2 /ovl/r/merged 0
 EOF
 )
 check_eq "setxattr trusted.overlay.redirect on an upper dir" ok "$(pick "$got" set)"
