@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/child.h"
@@ -45,4 +47,16 @@ int child_keep_fds(int *fds[], size_t n)
                 lo = (unsigned) sorted[i] + 1;
         }
         return close_range(lo, ~0U, 0) < 0 ? -errno : 0;
+}
+
+int child_pidfd(pid_t pid)
+{
+        int fd = (int) syscall(SYS_pidfd_open, pid, 0), r;
+
+        if (fd >= 0)
+                return fd;
+        r = -errno;
+        (void) kill(pid, SIGKILL);
+        (void) waitpid(pid, NULL, 0);
+        return r;
 }

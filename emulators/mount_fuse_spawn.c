@@ -341,15 +341,9 @@ int mount_fuse_spawn(const struct mount_fuse_job *job, struct mount_fuse_child *
                 return -errno;
         if (pid == 0)
                 spawner_main(job, wr, out, parent);
-        /* A child of ours stays a zombie until reaped: its pid cannot be reused. */
-        fd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (fd < 0) {
-                int r = -errno;
-
-                (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
-                return r;
-        }
+        fd = child_pidfd(pid);
+        if (fd < 0)
+                return fd;
         c->pid = pid;
         c->pidfd = fd;
         c->report_fd = TAKE_FD(rd);

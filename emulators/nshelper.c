@@ -226,15 +226,9 @@ int nshelper_start(int pidfd, struct nshelper **ret)
                 return -errno;
         if (pid == 0)
                 child_main(theirs, pidfd, parent);
-        /* A child of ours stays a zombie until reaped: its pid cannot be reused. */
-        fd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (fd < 0) {
-                int r = -errno;
-
-                (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
-                return r;
-        }
+        fd = child_pidfd(pid);
+        if (fd < 0)
+                return fd;
         h->pid = pid;
         h->pidfd = fd;
         h->sock = TAKE_FD(ours);
