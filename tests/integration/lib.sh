@@ -409,3 +409,19 @@ emulated() {
 host_mounts_under() {
         findmnt -rn -o TARGET | grep -c "^$1" || true
 }
+
+# loop_ext4 UID:GID: a 16 MiB ext4 image in $IT_TMP whose root directory UID:GID
+# owns, on a loop device. Sets IMG, LOOP, MAJ and MIN; the device is detached,
+# and any host mount of it undone, on any exit.
+loop_ext4() {
+        IMG=$IT_TMP/ext4.img
+        truncate -s 16M "$IMG" || bail "truncate"
+        mkfs.ext4 -q -E root_owner="$1" "$IMG" 2>>"$IT_TMP/stderr.log" || bail "mkfs.ext4 failed"
+        LOOP=$(losetup --find --show "$IMG" 2>>"$IT_TMP/stderr.log") || bail "losetup failed"
+        at_exit "losetup -d '$LOOP'"
+        # Whatever happens, no mount of the device may survive on the host.
+        at_exit "findmnt -rn -S '$LOOP' -o TARGET | xargs -r -n1 umount -l"
+        MAJ=$((0x$(stat -c %t "$LOOP")))
+        MIN=$((0x$(stat -c %T "$LOOP")))
+        note "ext4 image on $LOOP ($MAJ:$MIN)"
+}

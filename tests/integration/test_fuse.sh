@@ -20,15 +20,7 @@ FUSE2FS=$(command -v fuse2fs)
 
 # ---- an ext4 image on a loop device. fuse2fs runs in the user namespace:
 # it stores the ids it is asked for, the container's (0), not the host's.
-IMG=$IT_TMP/ext4.img
-truncate -s 16M "$IMG" || bail "truncate"
-mkfs.ext4 -q -E root_owner=0:0 "$IMG" 2>>"$IT_TMP/stderr.log" || bail "mkfs.ext4 failed"
-LOOP=$(losetup --find --show "$IMG" 2>>"$IT_TMP/stderr.log") || bail "losetup failed"
-at_exit "losetup -d '$LOOP'"
-at_exit "findmnt -rn -S '$LOOP' -o TARGET | xargs -r -n1 umount -l"
-MAJ=$(( 0x$(stat -c %t "$LOOP") ))
-MIN=$(( 0x$(stat -c %T "$LOOP") ))
-note "ext4 image on $LOOP ($MAJ:$MIN)"
+loop_ext4 0:0
 
 # The container's root opens the device and /dev/fuse itself: nodes of its
 # own, bind-mounted in (the host's /dev stays as it is).

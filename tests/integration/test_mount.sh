@@ -14,17 +14,8 @@ for tool in mkfs.ext4 losetup debugfs; do
 done
 
 # ---- the ext4 image on a loop device
-IMG=$IT_TMP/ext4.img
-truncate -s 16M "$IMG" || bail "truncate"
 # The container's root (host 100000) owns the filesystem's root directory.
-mkfs.ext4 -q -E root_owner=100000:100000 "$IMG" 2>>"$IT_TMP/stderr.log" || bail "mkfs.ext4 failed"
-LOOP=$(losetup --find --show "$IMG" 2>>"$IT_TMP/stderr.log") || bail "losetup failed"
-at_exit "losetup -d '$LOOP'"
-# Whatever happens, no mount of the device may survive on the host.
-at_exit "findmnt -rn -S '$LOOP' -o TARGET | xargs -r -n1 umount -l"
-MAJ=$(( 0x$(stat -c %t "$LOOP") ))
-MIN=$(( 0x$(stat -c %T "$LOOP") ))
-note "ext4 image on $LOOP ($MAJ:$MIN)"
+loop_ext4 100000:100000
 
 # ---- the policy: ext4 from this one device, tmpfs from none; flags allowlisted
 P=$IT_TMP/policies
