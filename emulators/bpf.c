@@ -173,14 +173,16 @@ static int caller_prog(const struct target *t, uint32_t fd, uint32_t *ret_id)
 
 /* Walks from the host cgroup |fd| up to the root. *ret_depth: how far below the
  * container's cgroup |fd| is (0: that cgroup itself), -1 when it is not inside.
- * *ret_override: an ancestor of |fd| has device programs attached without
- * BPF_F_ALLOW_MULTI (a program at |fd| would replace theirs). */
+ * *ret_override (only looked up when not NULL: one query per ancestor): an
+ * ancestor of |fd| has device programs attached without BPF_F_ALLOW_MULTI (a
+ * program at |fd| would replace theirs). */
 static int walk_up(const struct bpf_container *b, int fd, int *ret_depth, bool *ret_override)
 {
         _cleanup_close_ int cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         int depth = -1;
 
-        *ret_override = false;
+        if (ret_override)
+                *ret_override = false;
         if (cur < 0)
                 return -errno;
         for (int level = 0; level < WALK_MAX; level++) {
@@ -191,7 +193,7 @@ static int walk_up(const struct bpf_container *b, int fd, int *ret_depth, bool *
                         return -errno;
                 if (depth < 0 && same_file(&st, &b->cg_st))
                         depth = level;
-                if (level > 0) {
+                if (ret_override && level > 0) {
                         LIBBPF_OPTS(bpf_prog_query_opts, q);
                         if (bpf_prog_query_opts(cur, BPF_CGROUP_DEVICE, &q) == 0 && q.prog_cnt > 0 &&
                             !(q.attach_flags & BPF_F_ALLOW_MULTI))
@@ -210,8 +212,9 @@ static int walk_up(const struct bpf_container *b, int fd, int *ret_depth, bool *
         return -ELOOP;
 }
 
-/* The caller's cgroup fd |fd| reopened on the host, *ret_depth as walk_up
- * says (never -1: outside is refused here). */
+/* The caller's cgroup fd |fd| reopened on the host, *ret_depth and
+ * *ret_override (may be NULL) as walk_up says (depth never -1: outside is
+ * refused here). */
 static int caller_cgroup(struct bpf_container *b, const struct bpf_params *p, const struct target *t, uint32_t fd,
                          int *ret_depth, bool *ret_override, struct bpf_result *res)
 {
@@ -488,7 +491,6 @@ static int prog_detach(const struct bpf_params *p, const struct target *t, struc
 {
         _cleanup_close_ int prog = -EBADF, cg = -EBADF;
         struct attachment *at;
-        bool override;
         uint32_t id;
         int depth, r;
 
@@ -497,7 +499,7 @@ static int prog_detach(const struct bpf_params *p, const struct target *t, struc
         r = need_net_admin(t, res);
         if (r < 0)
                 return r;
-        cg = caller_cgroup(b, p, t, a->target_fd, &depth, &override, res);
+        cg = caller_cgroup(b, p, t, a->target_fd, &depth, NULL, res);
         if (cg < 0)
                 return cg;
         /* With BPF_F_ALLOW_MULTI the kernel wants the program: no program, EINVAL. */
@@ -544,7 +546,6 @@ static int prog_query(const struct bpf_params *p, const struct target *t, struct
         _cleanup_free_ uint32_t *ids = NULL, *flags = NULL;
         _cleanup_close_ int cg = -EBADF;
         uint32_t cap = a->query.prog_ids ? a->query.prog_cnt : 0, n;
-        bool override;
         int depth, r;
 
         if (a->query.attach_type != BPF_CGROUP_DEVICE)
@@ -556,7 +557,7 @@ static int prog_query(const struct bpf_params *p, const struct target *t, struct
         r = need_net_admin(t, res);
         if (r < 0)
                 return r;
-        cg = caller_cgroup(b, p, t, a->query.target_fd, &depth, &override, res);
+        cg = caller_cgroup(b, p, t, a->query.target_fd, &depth, NULL, res);
         if (cg < 0)
                 return cg;
         cap = cap < QUERY_MAX ? cap : QUERY_MAX;
