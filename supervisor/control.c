@@ -18,19 +18,16 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/socket_util.h"
+#include "supervisor/acceptor.h"
 #include "supervisor/control.h"
 #include "supervisor/control_reply.h"
 #include "supervisor/daemon.h"
 
 #define CONTROL_BACKLOG 16
-#define ACCEPT_BATCH 16
-#define ACCEPT_RETRY_MS 1000
 
 struct control {
-        uv_poll_t poll;         /* the listening socket: readable = connections to accept */
-        uv_timer_t retry;       /* resumes accepting after fd exhaustion */
-        int fd;                 /* owned, closed with poll */
-        unsigned n_handles;     /* open libuv handles above */
+        struct acceptor acceptor;
+        bool accepting;         /* acceptor's on_closed has not run */
         bool bound;             /* we bound the socket file at path (not passed to us) */
         dev_t dev;              /* of the socket file bound here: unlink only our own */
         ino_t ino;
@@ -250,72 +247,23 @@ static void conn_new(struct control *c, int fd_in)
 
 /* ---- the listening socket ---- */
 
-static void on_accept(uv_poll_t *p, int status, int events);
-
-static void on_accept_retry(uv_timer_t *t)
+static void on_accept(struct acceptor *a, int fd)
 {
-        struct control *c = container_of(t, struct control, retry);
-        int r;
-
-        r = uv_poll_start(&c->poll, UV_READABLE, on_accept);
-        if (r < 0)
-                log_error_errno(r, "control: cannot poll %s: %m", c->path);
-}
-
-/* The poll is level-triggered: an error that leaves the connection queued would
- * fire it again at once. Pause accepting instead of spinning. */
-static void accept_pause(struct control *c, int error)
-{
-        log_warning_errno(error, "control: cannot accept connections (%m), pausing for %u ms", ACCEPT_RETRY_MS);
-        (void) uv_poll_stop(&c->poll);
-        (void) uv_timer_start(&c->retry, on_accept_retry, ACCEPT_RETRY_MS, 0);
-}
-
-static void on_accept(uv_poll_t *p, int status, int events)
-{
-        struct control *c = container_of(p, struct control, poll);
-
-        (void) events;
-        if (status < 0) {
-                accept_pause(c, status);
-                return;
-        }
-        for (unsigned i = 0; i < ACCEPT_BATCH; i++) {
-                int fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-                if (fd >= 0) {
-                        conn_new(c, fd);
-                        continue;
-                }
-                if (errno == EINTR || errno == ECONNABORTED)
-                        continue;
-                if (errno != EAGAIN)
-                        accept_pause(c, errno);
-                return;
-        }
+        conn_new(container_of(a, struct control, acceptor), fd);
 }
 
 static void control_release(struct control *c)
 {
-        if (!c->closing || c->n_handles > 0 || c->n_conns > 0)
+        if (!c->closing || c->accepting || c->n_conns > 0)
                 return;
         free(c);
 }
 
-static void on_control_poll_closed(uv_handle_t *h)
+static void on_acceptor_closed(struct acceptor *a)
 {
-        struct control *c = container_of(h, struct control, poll);
+        struct control *c = container_of(a, struct control, acceptor);
 
-        c->fd = safe_close(c->fd);
-        c->n_handles--;
-        control_release(c);
-}
-
-static void on_control_retry_closed(uv_handle_t *h)
-{
-        struct control *c = container_of(h, struct control, retry);
-
-        c->n_handles--;
+        c->accepting = false;
         control_release(c);
 }
 
@@ -338,8 +286,7 @@ struct control *control_free(struct control *c)
                 conn_close(list_entry(pos, struct conn, node));
         if (c->bound)
                 unlink_socket(c->path, c->dev, c->ino);
-        uv_close((uv_handle_t *) &c->poll, on_control_poll_closed);
-        uv_close((uv_handle_t *) &c->retry, on_control_retry_closed);
+        acceptor_close(&c->acceptor);
         return NULL;
 }
 
@@ -431,17 +378,12 @@ static int control_start(struct daemon *d, int fd, const char *path, const struc
         int r;
 
         c = calloc(1, sizeof(*c) + strlen(path) + 1);
-        r = c ? uv_poll_init(&d->loop, &c->poll, fd) : -ENOMEM;
-        if (r < 0) {
+        if (!c) {
                 if (st)
                         unlink_socket(path, st->st_dev, st->st_ino);
                 safe_close(fd);
-                free(c);
-                return log_error_errno(r, "control: cannot set up %s: %m", path);
+                return log_error_errno(-ENOMEM, "control: cannot set up %s: %m", path);
         }
-        (void) uv_timer_init(&d->loop, &c->retry);
-        c->n_handles = 2;
-        c->fd = fd;
         c->bound = st != NULL;
         if (st) {
                 c->dev = st->st_dev;
@@ -451,11 +393,19 @@ static int control_start(struct daemon *d, int fd, const char *path, const struc
         c->log_rl = (struct ratelimit) { .interval_usec = 10 * 1000000ULL, .burst = 5 };
         strcpy(c->path, path);
         list_init(&c->conns);
-        r = uv_poll_start(&c->poll, UV_READABLE, on_accept);
+        r = acceptor_start(&c->acceptor, &d->loop, fd, "control", on_accept, on_acceptor_closed);
         if (r < 0) {
-                control_free(c);
+                if (c->acceptor.closing) {
+                        c->accepting = true;
+                        control_free(c);
+                } else {
+                        if (st)
+                                unlink_socket(path, st->st_dev, st->st_ino);
+                        free(c);
+                }
                 return log_error_errno(r, "control: cannot poll %s: %m", path);
         }
+        c->accepting = true;
         log_debug("control: listening on %s", path);
         *ret = c;
         return 0;

@@ -14,6 +14,7 @@
 #include "common/macro.h"
 #include "common/socket_util.h"
 #include "emulators/notify.h"
+#include "supervisor/acceptor.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/intake_lxc.h"
@@ -22,11 +23,9 @@
 #include "supervisor/metadata.h"
 #include "supervisor/policy_store.h"
 
-#define ACCEPT_BATCH 16
 
 struct intake_lxc {
-        uv_poll_t poll;                 /* the listening socket */
-        int fd;
+        struct acceptor acceptor;       /* the listening socket */
         char *path;
         struct daemon *daemon;
         struct list_node idle;          /* struct idle_conn */
@@ -480,9 +479,9 @@ static int idle_new(struct intake_lxc *in, int fd, pid_t peer_pid)
         return r;
 }
 
-/* Takes |fd| in every case. */
-static void accept_one(struct intake_lxc *in, int fd_in)
+static void on_accept(struct acceptor *a, int fd_in)
 {
+        struct intake_lxc *in = container_of(a, struct intake_lxc, acceptor);
         _cleanup_close_ int fd = fd_in;
         struct ucred cred;
         int r = socket_peer_cred(fd, &cred);
@@ -504,30 +503,10 @@ static void accept_one(struct intake_lxc *in, int fd_in)
                                   r == -EPERM ? " (only root may connect)" : "");
 }
 
-static void on_accept(uv_poll_t *handle, int status, int events _unused_)
+static void on_intake_closed(struct acceptor *a)
 {
-        struct intake_lxc *in = container_of(handle, struct intake_lxc, poll);
+        struct intake_lxc *in = container_of(a, struct intake_lxc, acceptor);
 
-        if (status < 0)
-                return;
-        for (int i = 0; i < ACCEPT_BATCH; i++) {
-                int fd = accept4(in->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-                if (fd < 0) {
-                        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED &&
-                            ratelimit_below(&in->log_rl))
-                                log_warning_errno(-errno, "lxc: accept failed: %m");
-                        return;
-                }
-                accept_one(in, fd);
-        }
-}
-
-static void on_intake_closed(uv_handle_t *handle)
-{
-        struct intake_lxc *in = container_of((uv_poll_t *) handle, struct intake_lxc, poll);
-
-        safe_close(in->fd);
         free(in->path);
         free(in);
 }
@@ -535,7 +514,6 @@ static void on_intake_closed(uv_handle_t *handle)
 static struct intake_lxc *intake_new_fail(struct intake_lxc *in)
 {
         lxc_resolve_free(in->resolve);
-        safe_close(in->fd);
         free(in->path);
         free(in);
         return NULL;
@@ -544,6 +522,7 @@ static struct intake_lxc *intake_new_fail(struct intake_lxc *in)
 int intake_lxc_new(struct daemon *d, const char *path, const char *lxcpath, struct intake_lxc **ret)
 {
         struct intake_lxc *in = calloc(1, sizeof(*in));
+        _cleanup_close_ int fd = -EBADF;
         int r;
 
         if (!in)
@@ -552,18 +531,16 @@ int intake_lxc_new(struct daemon *d, const char *path, const char *lxcpath, stru
         in->daemon = d;
         in->log_rl = (struct ratelimit) { .interval_usec = 10 * 1000000ULL, .burst = 10 };
         in->path = strdup(path);
-        in->fd = socket_listen_unix(path, SOCK_SEQPACKET, 128);
-        r = !in->path ? -ENOMEM : in->fd < 0 ? in->fd : lxc_resolve_new(d, lxcpath, &in->resolve);
+        fd = socket_listen_unix(path, SOCK_SEQPACKET, 128);
+        r = !in->path ? -ENOMEM : fd < 0 ? fd : lxc_resolve_new(d, lxcpath, &in->resolve);
         if (r == 0)
-                r = uv_poll_init(&d->loop, &in->poll, in->fd);
+                r = acceptor_start(&in->acceptor, &d->loop, TAKE_FD(fd), "lxc", on_accept, on_intake_closed);
         if (r < 0) {
-                intake_new_fail(in);
+                if (in->acceptor.closing)
+                        intake_lxc_free(in); /* frees from the close callback */
+                else
+                        intake_new_fail(in);
                 return log_error_errno(r, "lxc: cannot listen on %s: %m", path);
-        }
-        r = uv_poll_start(&in->poll, UV_READABLE, on_accept);
-        if (r < 0) {
-                intake_lxc_free(in); /* frees from the close callback */
-                return log_error_errno(r, "lxc: cannot poll %s: %m", path);
         }
         *ret = in;
         return 0;
@@ -578,6 +555,6 @@ struct intake_lxc *intake_lxc_free(struct intake_lxc *in)
                 idle_close(list_entry(pos, struct idle_conn, node));
         in->resolve = lxc_resolve_free(in->resolve);
         (void) unlink(in->path);
-        uv_close((uv_handle_t *) &in->poll, on_intake_closed);
+        acceptor_close(&in->acceptor);
         return NULL;
 }

@@ -13,6 +13,7 @@
 #include "common/socket_util.h"
 #include "emulators/notify.h"
 #include "policy/policy.h"
+#include "supervisor/acceptor.h"
 #include "supervisor/answer.h"
 #include "supervisor/daemon.h"
 #include "supervisor/policy_store.h"
@@ -21,18 +22,10 @@
 
 #define POLICY_ANNOTATION "org.seccompd.policy"
 
-/* How long accepting stops after accept4() failed with something other than an
- * empty queue (EMFILE, ENFILE, ENOBUFS): the poll is level-triggered, and the
- * connection still queued would wake the loop again at once. */
-#define ACCEPT_RETRY_MS 1000
-
 struct intake_oci {
-        uv_poll_t poll;
-        uv_timer_t retry;       /* resumes accepting after a failed accept4() */
-        unsigned open_handles;  /* poll and retry: freed when both are closed */
+        struct acceptor acceptor;
         size_t n_conns;         /* open connections, at most INTAKE_OCI_MAX_CONNECTIONS */
         struct ratelimit log_rl; /* connection-level warnings */
-        int fd;
         char *path;
         struct daemon *daemon;
         struct list_node conns;
@@ -395,26 +388,6 @@ static int conn_start(struct intake_oci *in, int fd)
         return 0;
 }
 
-static void on_accept(uv_poll_t *handle, int status, int events);
-
-static void on_accept_retry(uv_timer_t *t)
-{
-        struct intake_oci *in = container_of(t, struct intake_oci, retry);
-        int r = uv_poll_start(&in->poll, UV_READABLE, on_accept);
-
-        if (r < 0)
-                log_error_errno(r, "intake: cannot poll %s: %m", in->path);
-}
-
-/* Out of fds (or memory), logging each wake-up would spin the loop and flood the
- * log: one warning, then a pause. */
-static void accept_pause(struct intake_oci *in, int error)
-{
-        log_warning_errno(error, "intake: cannot accept connections (%m), pausing for %u ms", ACCEPT_RETRY_MS);
-        (void) uv_poll_stop(&in->poll);
-        (void) uv_timer_start(&in->retry, on_accept_retry, ACCEPT_RETRY_MS, 0);
-}
-
 /* Takes |fd|: a registration beyond the limit is told so and dropped, so idle
  * connections cannot take every fd the daemon has. */
 static void refuse_busy(struct intake_oci *in, int fd_in)
@@ -428,46 +401,38 @@ static void refuse_busy(struct intake_oci *in, int fd_in)
                 log_warning("intake: more than %u connections open, refusing one", INTAKE_OCI_MAX_CONNECTIONS);
 }
 
-static void on_accept(uv_poll_t *handle, int status, int events)
+static void on_accept(struct acceptor *a, int fd_in)
 {
-        struct intake_oci *in = container_of(handle, struct intake_oci, poll);
+        struct intake_oci *in = container_of(a, struct intake_oci, acceptor);
+        _cleanup_close_ int fd = fd_in;
+        uid_t uid;
+        int r;
 
-        (void) events;
-        if (status < 0) {
-                accept_pause(in, status);
+        if (in->n_conns >= INTAKE_OCI_MAX_CONNECTIONS) {
+                refuse_busy(in, TAKE_FD(fd));
                 return;
         }
-        for (int i = 0; i < 16; i++) {
-                _cleanup_close_ int fd = accept4(in->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-                uid_t uid;
-                int r;
-
-                if (fd < 0) {
-                        if (errno == EINTR || errno == ECONNABORTED)
-                                continue;
-                        if (errno != EAGAIN)
-                                accept_pause(in, -errno);
-                        return;
-                }
-                if (in->n_conns >= INTAKE_OCI_MAX_CONNECTIONS) {
-                        refuse_busy(in, TAKE_FD(fd));
-                        continue;
-                }
-                r = socket_peer_uid(fd, &uid);
-                if (r < 0 || uid != 0) {
-                        in->daemon->intake_rejected++;
-                        log_warning("intake: refused a connection from uid %d (only root may register)",
-                                    r < 0 ? -1 : (int) uid);
-                        (void) send(fd, "error permission denied\n", 24, MSG_NOSIGNAL | MSG_DONTWAIT);
-                        continue;
-                }
-                r = conn_start(in, fd);
-                if (r < 0) {
-                        log_warning_errno(r, "intake: cannot serve a connection: %m");
-                        continue;
-                }
-                TAKE_FD(fd);
+        r = socket_peer_uid(fd, &uid);
+        if (r < 0 || uid != 0) {
+                in->daemon->intake_rejected++;
+                log_warning("intake: refused a connection from uid %d (only root may register)", r < 0 ? -1 : (int) uid);
+                (void) send(fd, "error permission denied\n", 24, MSG_NOSIGNAL | MSG_DONTWAIT);
+                return;
         }
+        r = conn_start(in, fd);
+        if (r < 0) {
+                log_warning_errno(r, "intake: cannot serve a connection: %m");
+                return;
+        }
+        TAKE_FD(fd);
+}
+
+static void on_intake_closed(struct acceptor *a)
+{
+        struct intake_oci *in = container_of(a, struct intake_oci, acceptor);
+
+        free(in->path);
+        free(in);
 }
 
 /* Serves the listening |fd| (taken over on every path). |path| names it in
@@ -485,24 +450,15 @@ static int intake_start(struct daemon *d, int fd, const char *path, bool bound, 
         list_init(&in->conns);
         in->daemon = d;
         in->log_rl = (struct ratelimit) { .interval_usec = 10 * 1000000ULL, .burst = 5 };
-        in->fd = fd;
         in->bound = bound;
-        r = uv_poll_init(&d->loop, &in->poll, in->fd);
-        if (r == 0) {
-                (void) uv_timer_init(&d->loop, &in->retry);
-                in->open_handles = 2;
-        }
+        r = acceptor_start(&in->acceptor, &d->loop, fd, "intake", on_accept, on_intake_closed);
         if (r < 0) {
                 if (bound)
                         (void) unlink(path);
-                safe_close(in->fd);
-                free(in->path);
-                free(in);
-                return log_error_errno(r, "intake: cannot poll %s: %m", path);
-        }
-        r = uv_poll_start(&in->poll, UV_READABLE, on_accept);
-        if (r < 0) {
-                intake_oci_free(in); /* frees from the close callback */
+                if (!in->acceptor.closing) {
+                        free(in->path);
+                        free(in);
+                }
                 return log_error_errno(r, "intake: cannot poll %s: %m", path);
         }
         *ret = in;
@@ -526,17 +482,6 @@ int intake_oci_adopt(struct daemon *d, int fd, struct intake_oci **ret)
         return intake_start(d, fd, name, false, ret);
 }
 
-static void on_intake_closed(uv_handle_t *handle)
-{
-        struct intake_oci *in = handle->data;
-
-        if (--in->open_handles > 0)
-                return;
-        safe_close(in->fd);
-        free(in->path);
-        free(in);
-}
-
 struct intake_oci *intake_oci_free(struct intake_oci *in)
 {
         if (!in || in->closing)
@@ -547,10 +492,7 @@ struct intake_oci *intake_oci_free(struct intake_oci *in)
         /* A passed socket's file belongs to the manager, which keeps listening on it. */
         if (in->bound)
                 (void) unlink(in->path);
-        in->poll.data = in;
-        in->retry.data = in;
-        uv_close((uv_handle_t *) &in->poll, on_intake_closed);
-        uv_close((uv_handle_t *) &in->retry, on_intake_closed);
+        acceptor_close(&in->acceptor);
         return NULL;
 }
 

@@ -11,16 +11,18 @@ daemon_start
 D=$IT_TMP/sockets
 mkdir -p "$D"
 
-# hold_conns SOCKET N SECONDS: N connections left idle for SECONDS (background);
-# prints how many were told "busy" into $IT_TMP/busy once they are all open.
+# hold_conns SOCKET N SECONDS [stream|seqpacket]: N connections left idle for
+# SECONDS (background); prints how many were told "busy" into $IT_TMP/busy once
+# they are all open.
 hold_conns() {
         rm -f "$IT_TMP/busy"
         python3 - "$@" >"$IT_TMP/busy" 2>>"$IT_TMP/stderr.log" <<'EOF' &
 import socket, sys, time
 path, n, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+kind = socket.SOCK_SEQPACKET if sys.argv[4:] == ["seqpacket"] else socket.SOCK_STREAM
 conns, busy = [], 0
 for _ in range(n):
-    s = socket.socket(socket.AF_UNIX)
+    s = socket.socket(socket.AF_UNIX, kind)
     try:
         s.connect(path)
     except OSError:
@@ -44,7 +46,7 @@ registers() { # registers ID: a trapped mknod through a fresh registration is se
         check_eq "$1: a registration is served" ok \
                 "$(trapped --id "$1" -- "$SC_PROBE" mknod "$D/$1" c 1:3 0600)"
 }
-accept_warnings() { grep -c 'intake: cannot accept\|intake: accept failed' "$IT_TMP/daemon.log"; }
+accept_warnings() { grep -c "$1: cannot accept" "$IT_TMP/daemon.log"; }
 
 # ---- intake: idle connections beyond the bound are refused, not kept
 hold_conns "$SOCK" 100 3
@@ -57,18 +59,30 @@ registers it-after-idle
 
 # ---- intake: out of fds, the daemon pauses accepting instead of spinning
 # Only the soft limit: the hard one cannot be raised again from outside.
+# The LXC socket (SOCK_SEQPACKET) the same way.
 nofile=$(prlimit --pid "$DAEMON_PID" --nofile -o SOFT,HARD --noheadings | awk '{ print $1 ":" $2 }')
-prlimit --pid "$DAEMON_PID" --nofile="40:${nofile#*:}" || bail "prlimit"
-hold_conns "$SOCK" 60 2
-wait_for "60 intake connections opened with the daemon at 40 fds" 5 test -s "$IT_TMP/busy"
-sleep 1
-warnings=$(accept_warnings)
-check_eq "intake: out of fds, a few warnings and not a spin" yes \
-        "$( ((warnings >= 1 && warnings <= 5)) && echo yes || echo "no: $warnings")"
-wait "$HOLDER"
-prlimit --pid "$DAEMON_PID" --nofile="$nofile" || bail "prlimit"
-sleep 1.2 # the pause ends, the queue drains
+cpu() { awk '{ print $14 + $15 }' "/proc/$DAEMON_PID/stat"; }
+# starved WHAT SOCKET KIND: 60 connections while the daemon may hold 40 fds.
+starved() {
+        local before
+        prlimit --pid "$DAEMON_PID" --nofile="40:${nofile#*:}" || bail "prlimit"
+        before=$(cpu)
+        hold_conns "$2" 60 2 "$3"
+        wait_for "$1: 60 connections opened with the daemon at 40 fds" 5 test -s "$IT_TMP/busy"
+        sleep 1
+        warnings=$(accept_warnings "$1")
+        check_eq "$1: out of fds, a few warnings and not a spin" yes \
+                "$( ((warnings >= 1 && warnings <= 5)) && echo yes || echo "no: $warnings")"
+        check_eq "$1: out of fds, the daemon does not spin (CPU ticks)" yes \
+                "$( (($(cpu) - before < 50)) && echo yes || echo "no: $(($(cpu) - before))")"
+        wait "$HOLDER"
+        prlimit --pid "$DAEMON_PID" --nofile="$nofile" || bail "prlimit"
+        sleep 1.2 # the pause ends, the queue drains
+}
+starved intake "$SOCK" stream
 registers it-after-emfile
+starved lxc "$LXC_SOCK" seqpacket
+registers it-after-lxc-emfile
 daemon_healthy "the daemon is healthy after the intake floods"
 
 # ---- intake: fake listener fds; each refused with a reason, the call unserved
@@ -85,7 +99,6 @@ done
 # A real listener whose processes have all exited: nothing tells it from the
 # caller's own, so it is accepted; it can only hang up, and the daemon closes
 # it at once instead of polling it (the call goes to no listener: ENOSYS).
-cpu() { awk '{ print $14 + $15 }' "/proc/$DAEMON_PID/stat"; }
 got=$(trapped --id it-fake-dead --ack --fd dead -- "$SC_PROBE" mknod "$D/fake-dead" c 1:3 0600)
 check_eq "a dead process's listener: the call is not served" errno=ENOSYS "$got"
 check_eq "a dead process's listener: accepted" "ok it-fake-dead" "$(last_ack)"
