@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/macro.h"
+#include "common/number.h"
 #include "emulators/cgroup_parse.h"
 
 /* The next space-separated field of *p (start, length); advances past it. */
@@ -174,26 +175,6 @@ int cgroup_parse_proc(const char *text, const char *controller, char *buf, size_
         return 0;
 }
 
-/* At least one decimal digit, without overflow; advances *p. */
-static int parse_u64(const char **p, uint64_t *ret)
-{
-        const char *s = *p;
-        uint64_t v = 0;
-
-        if (*s < '0' || *s > '9')
-                return -EIO;
-        for (; *s >= '0' && *s <= '9'; s++) {
-                unsigned d = (unsigned) (*s - '0');
-
-                if (v > (UINT64_MAX - d) / 10)
-                        return -EIO;
-                v = v * 10 + d;
-        }
-        *p = s;
-        *ret = v;
-        return 0;
-}
-
 int cgroup_parse_value(const char *text, uint64_t *ret)
 {
         const char *p = text;
@@ -202,7 +183,7 @@ int cgroup_parse_value(const char *text, uint64_t *ret)
         if (strncmp(p, "max", 3) == 0) {
                 v = CGROUP_UNLIMITED;
                 p += 3;
-        } else if (parse_u64(&p, &v) < 0) {
+        } else if (number_scan_u64(&p, &v) < 0) {
                 return -EIO;
         }
         if (*p == '\n')
@@ -254,7 +235,7 @@ int cgroup_parse_memstat(const char *text, struct cgroup_memstat *ret)
                         if (*p != ' ')
                                 return -EIO;
                         p++;
-                        if (parse_u64(&p, &val[slot][total]) < 0 || (*p != '\n' && *p != '\0'))
+                        if (number_scan_u64(&p, &val[slot][total]) < 0 || (*p != '\n' && *p != '\0'))
                                 return -EIO;
                         seen[slot][total] = true;
                 }

@@ -9,6 +9,7 @@
 
 #include "common/fileio.h"
 #include "common/macro.h"
+#include "common/number.h"
 #include "emulators/procfs.h"
 
 #define STAT_MAX 4096 /* ~52 numbers and a 16-byte comm: well under 1 KiB */
@@ -37,18 +38,9 @@ int procfs_open_pidfd(int pidfd, pid_t pid)
 static int parse_field(const char **p, uint64_t *ret)
 {
         const char *s = *p;
-        uint64_t v = 0;
+        uint64_t v;
 
-        if (*s < '0' || *s > '9')
-                return -EIO;
-        for (; *s >= '0' && *s <= '9'; s++) {
-                unsigned d = (unsigned) (*s - '0');
-
-                if (v > (UINT64_MAX - d) / 10)
-                        return -EIO;
-                v = v * 10 + d;
-        }
-        if (*s != ' ' && *s != '\n' && *s != '\0')
+        if (number_scan_u64(&s, &v) < 0 || (*s != ' ' && *s != '\n' && *s != '\0'))
                 return -EIO;
         *p = s;
         *ret = v;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fy_cleanup.h"
 #include "policy/yaml.h"
 
 _printf_(4, 0) static int diag_vadd(struct yaml_ctx *c, bool warning, struct policy_pos pos, const char *fmt,
@@ -338,18 +339,6 @@ int yaml_check_text(struct yaml_ctx *c, const char *text, size_t len)
                 i += n;
         }
         return 0;
-}
-
-static void fy_diag_destroyp(struct fy_diag **p)
-{
-        if (*p)
-                fy_diag_destroy(*p);
-}
-
-static void fy_parser_destroyp(struct fy_parser **p)
-{
-        if (*p)
-                fy_parser_destroy(*p);
 }
 
 /* libfyaml's own errors, positions already 1-based. */

@@ -11,6 +11,7 @@
 #include <libfyaml.h>
 
 #include "common/fileio.h"
+#include "common/fy_cleanup.h"
 #include "common/macro.h"
 #include "shim/shim_hook.h"
 #include "supervisor/control.h"
@@ -170,12 +171,6 @@ static int format_request(const char *who, const struct stage *st, const struct 
         }
         *ret = TAKE_PTR(line);
         return 0;
-}
-
-static void fy_document_destroyp(struct fy_document **d)
-{
-        if (*d)
-                fy_document_destroy(*d);
 }
 
 /* seccompd's answer: 0, or -EREMOTEIO with its error said. */

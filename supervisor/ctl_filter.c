@@ -16,6 +16,7 @@
 #include <seccomp.h>
 
 #include "common/fileio.h"
+#include "common/fy_cleanup.h"
 #include "common/json_write.h"
 #include "common/macro.h"
 #include "policy/filter.h"
@@ -35,18 +36,6 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
 {
         if (*ctx)
                 seccomp_release(*ctx);
-}
-
-static void fy_document_destroyp(struct fy_document **d)
-{
-        if (*d)
-                fy_document_destroy(*d);
-}
-
-static void fy_diag_destroyp(struct fy_diag **d)
-{
-        if (*d)
-                fy_diag_destroy(*d);
 }
 
 /* Loads |name| (a NAME in the policy directory or a FILE) and compiles it. Says

@@ -8,22 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fy_cleanup.h"
 #include "common/json_write.h"
 #include "common/macro.h"
 #include "supervisor/metadata.h"
 #include "supervisor/oci_state.h"
-
-static void fy_document_destroyp(struct fy_document **p)
-{
-        if (*p)
-                fy_document_destroy(*p);
-}
-
-static void fy_diag_destroyp(struct fy_diag **p)
-{
-        if (*p)
-                fy_diag_destroy(*p);
-}
 
 _printf_(3, 4) static int fail(char *errbuf, size_t errlen, const char *fmt, ...)
 {

@@ -12,6 +12,7 @@
 
 #include <libfyaml.h>
 
+#include "common/fy_cleanup.h"
 #include "common/macro.h"
 #include "supervisor/control_client.h"
 #include "supervisor/ctl.h"
@@ -120,12 +121,6 @@ static void table_print(const struct table *t)
 }
 
 /* ---- reading the reply ---- */
-
-static void fy_document_destroyp(struct fy_document **d)
-{
-        if (*d)
-                fy_document_destroy(*d);
-}
 
 static const char *get(struct fy_node *map, const char *key)
 {

@@ -7,6 +7,7 @@
 
 #include <libfyaml.h>
 
+#include "common/fy_cleanup.h"
 #include "common/macro.h"
 #include "policy/builtin.h"
 #include "policy/filter.h"
@@ -15,12 +16,6 @@
 #include "tests/unit/policy_fixture.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct policy *, policy_free)
-
-static void fy_document_destroyp(struct fy_document **d)
-{
-        if (*d)
-                fy_document_destroy(*d);
-}
 
 static char *oci_text(const struct filter_plan *plan, const char *listener)
 {
