@@ -46,6 +46,18 @@ int read_file_bounded(int dirfd, const char *path, size_t max, char **ret, size_
         return read_fd_bounded(fd, max, ret, ret_len);
 }
 
+int read_link_at(int dirfd, const char *name, char *buf, size_t size)
+{
+        ssize_t n = readlinkat(dirfd, name, buf, size);
+
+        if (n < 0)
+                return -errno;
+        if ((size_t) n >= size)
+                return -ENAMETOOLONG;
+        buf[n] = '\0';
+        return (int) n;
+}
+
 int opendir_at(int dirfd, const char *path, DIR **ret)
 {
         int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;

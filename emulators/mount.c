@@ -36,6 +36,7 @@
 
 #include <linux/capability.h>
 
+#include "common/fileio.h"
 #include "common/macro.h"
 #include "emulators/mount.h"
 #include "emulators/mount_overlay.h"
@@ -155,13 +156,10 @@ static bool path_allowed(const struct mount_params *p, const char *path)
 
 static int read_link(int dirfd, const char *name, char *buf, size_t size)
 {
-        ssize_t n = readlinkat(dirfd, name, buf, size);
+        int n = read_link_at(dirfd, name, buf, size);
 
         if (n < 0)
-                return -errno;
-        if ((size_t) n >= size)
-                return -ENAMETOOLONG;
-        buf[n] = '\0';
+                return n;
         if ((size_t) n >= strlen(DELETED_SUFFIX) && strcmp(buf + n - strlen(DELETED_SUFFIX), DELETED_SUFFIX) == 0)
                 return -ENOENT;
         return (int) n;

@@ -13,6 +13,7 @@
 
 #include <sys/capability.h>
 
+#include "common/fileio.h"
 #include "common/macro.h"
 #include "emulators/notify.h"
 #include "emulators/idmap.h"
@@ -39,14 +40,16 @@ static size_t chunk_len(uint64_t addr, size_t max)
         return left < max ? left : max;
 }
 
-/* One process_vm_readv that must not cross a page: all or nothing. */
-static int read_chunk(pid_t pid, uint64_t addr, void *buf, size_t len)
+/* One process_vm_readv (or writev) that must not cross a page: all or nothing.
+ * Like copy_to_user(), a write does not override protections: a read-only page
+ * fails with EFAULT. */
+static int copy_chunk(pid_t pid, uint64_t addr, void *buf, size_t len, bool write)
 {
         struct iovec local = { .iov_base = buf, .iov_len = len };
         struct iovec remote = { .iov_base = (void *) (uintptr_t) addr, .iov_len = len };
         ssize_t n;
 
-        n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+        n = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0) : process_vm_readv(pid, &local, 1, &remote, 1, 0);
         if (n < 0)
                 return -errno;
         if ((size_t) n != len)
@@ -59,58 +62,35 @@ static bool range_invalid(uint64_t addr, size_t len)
         return addr == 0 || addr > UINTPTR_MAX || len > UINTPTR_MAX - addr;
 }
 
+/* Page by page, as the kernel's copy_{from,to}_user(): the pages before an
+ * unmapped one are copied, and the call still fails with EFAULT. */
+static int copy_mem(pid_t pid, uint64_t addr, void *buf, size_t len, bool write)
+{
+        size_t done = 0;
+        int r;
+
+        if (range_invalid(addr, len))
+                return -EFAULT;
+        while (done < len) {
+                size_t n = chunk_len(addr + done, len - done);
+
+                r = copy_chunk(pid, addr + done, (char *) buf + done, n, write);
+                if (r < 0)
+                        return r;
+                done += n;
+        }
+        return 0;
+}
+
 int target_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len)
 {
-        size_t done = 0;
-        int r;
-
-        if (range_invalid(addr, len))
-                return -EFAULT;
-        while (done < len) {
-                size_t n = chunk_len(addr + done, len - done);
-
-                r = read_chunk(pid, addr + done, (char *) buf + done, n);
-                if (r < 0)
-                        return r;
-                done += n;
-        }
-        return 0;
+        return copy_mem(pid, addr, buf, len, false);
 }
 
-/* One process_vm_writev that must not cross a page. Like copy_to_user() it does
- * not override protections: a read-only page fails with EFAULT. */
-static int write_chunk(pid_t pid, uint64_t addr, const void *buf, size_t len)
-{
-        struct iovec local = { .iov_base = (void *) (uintptr_t) buf, .iov_len = len };
-        struct iovec remote = { .iov_base = (void *) (uintptr_t) addr, .iov_len = len };
-        ssize_t n;
-
-        n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
-        if (n < 0)
-                return -errno;
-        if ((size_t) n != len)
-                return -EFAULT;
-        return 0;
-}
-
-/* Page by page, as the kernel's copy_to_user(): the pages before an unmapped one
- * are written, and the call still fails with EFAULT. */
 int target_write_mem(pid_t pid, uint64_t addr, const void *buf, size_t len)
 {
-        size_t done = 0;
-        int r;
-
-        if (range_invalid(addr, len))
-                return -EFAULT;
-        while (done < len) {
-                size_t n = chunk_len(addr + done, len - done);
-
-                r = write_chunk(pid, addr + done, (const char *) buf + done, n);
-                if (r < 0)
-                        return r;
-                done += n;
-        }
-        return 0;
+        /* process_vm_writev only reads the local buffer. */
+        return copy_mem(pid, addr, (void *) (uintptr_t) buf, len, true);
 }
 
 int target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
@@ -127,7 +107,7 @@ int target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
                 size_t n = chunk_len(addr + done, size - done);
                 const char *nul;
 
-                r = read_chunk(pid, addr + done, buf + done, n);
+                r = copy_chunk(pid, addr + done, buf + done, n, false);
                 if (r < 0)
                         return r;
                 nul = memchr(buf + done, '\0', n);
@@ -205,19 +185,6 @@ int target_open_root(const struct target *t)
         return fd < 0 ? -errno : fd;
 }
 
-/* readlinkat into buf, NUL-terminated; -ENAMETOOLONG if it does not fit. */
-static int read_link(int dirfd, const char *name, char *buf, size_t size)
-{
-        ssize_t n = readlinkat(dirfd, name, buf, size);
-
-        if (n < 0)
-                return -errno;
-        if ((size_t) n >= size)
-                return -ENAMETOOLONG;
-        buf[n] = '\0';
-        return (int) n;
-}
-
 static bool has_suffix(const char *s, size_t len, const char *suffix)
 {
         size_t n = strlen(suffix);
@@ -270,10 +237,10 @@ int target_dir_path(const struct target *t, int dirfd, char *buf, size_t size)
         r = check_dir_link(t->proc_fd, link, dirfd != AT_FDCWD);
         if (r < 0)
                 return r;
-        n = read_link(t->proc_fd, link, dir, sizeof(dir));
+        n = read_link_at(t->proc_fd, link, dir, sizeof(dir));
         if (n < 0)
                 return n == -ENOENT && dirfd != AT_FDCWD ? -EBADF : n;
-        r = read_link(t->proc_fd, "root", root, sizeof(root));
+        r = read_link_at(t->proc_fd, "root", root, sizeof(root));
         if (r < 0)
                 return r;
         /* d_path() marks unlinked dentries; a name that really ends so is refused too. */
