@@ -277,17 +277,6 @@ static int parse_str_match(struct yaml_ctx *c, struct policy_rule *rule, const s
         return r;
 }
 
-static int cap_item(struct yaml_ctx *c, const char *text, struct policy_pos pos, size_t i _unused_, void *userdata)
-{
-        uint64_t *all = userdata;
-        int cap = capability_from_name(text);
-
-        if (cap < 0)
-                return yaml_error(c, pos, "unknown capability \"%s\"", text);
-        *all |= UINT64_C(1) << cap;
-        return 0;
-}
-
 static int parse_userns(struct yaml_ctx *c, struct policy_rule *rule, const struct yaml_field *f, struct policy_pos fb)
 {
         struct policy_match *m;
@@ -324,8 +313,8 @@ static int parse_caller(struct yaml_ctx *c, struct policy_rule *rule, struct fy_
         }
         if (f[1].key_node && r != -ENOMEM) {
                 m = add_match(rule, "caller.capabilities", NULL, MATCH_CALLER_CAPS, yaml_pos_or(f[1].key_node, fb));
-                r = yaml_worse(r, m ? yaml_each(c, f[1].value, yaml_field_pos(&f[1], fb), "\"capabilities\"",
-                                                cap_item, &m->all)
+                r = yaml_worse(r, m ? yaml_capabilities(c, f[1].value, yaml_field_pos(&f[1], fb),
+                                                        "\"capabilities\"", &m->all)
                                     : -ENOMEM);
         }
         if (f[2].key_node && r != -ENOMEM)

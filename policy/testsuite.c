@@ -232,17 +232,6 @@ static int parse_args(struct yaml_ctx *c, const struct yaml_field *f, struct pol
 
 /* ---- caller ---- */
 
-static int cap_item(struct yaml_ctx *c, const char *text, struct policy_pos pos, size_t i _unused_, void *userdata)
-{
-        uint64_t *caps = userdata;
-        int cap = capability_from_name(text);
-
-        if (cap < 0)
-                return yaml_error(c, pos, "unknown capability \"%s\"", text);
-        *caps |= UINT64_C(1) << cap;
-        return 0;
-}
-
 /* A CAP_* name or a list of them ([] for none); `all`: every one up to CAP_LAST_CAP. */
 static int get_caps(struct yaml_ctx *c, const struct yaml_field *f, struct policy_pos fb, uint64_t *ret)
 {
@@ -256,7 +245,7 @@ static int get_caps(struct yaml_ctx *c, const struct yaml_field *f, struct polic
         }
         if (f->value && fy_node_is_sequence(f->value) && yaml_list_len(f->value) == 0)
                 return 0;
-        return yaml_each(c, f->value, pos, "capabilities", cap_item, ret);
+        return yaml_capabilities(c, f->value, pos, "capabilities", ret);
 }
 
 /* "INSIDE OUTSIDE COUNT" lines as in /proc/PID/uid_map; |ret_mapped| when |id|

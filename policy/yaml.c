@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/fy_cleanup.h"
+#include "policy/schema.h"
 #include "policy/yaml.h"
 
 _printf_(4, 0) static int diag_vadd(struct yaml_ctx *c, bool warning, struct policy_pos pos, const char *fmt,
@@ -271,6 +272,22 @@ int yaml_each(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const
                         return r;
         }
         return r;
+}
+
+static int cap_item(struct yaml_ctx *c, const char *text, struct policy_pos pos, size_t i _unused_, void *userdata)
+{
+        uint64_t *caps = userdata;
+        int cap = capability_from_name(text);
+
+        if (cap < 0)
+                return yaml_error(c, pos, "unknown capability \"%s\"", text);
+        *caps |= UINT64_C(1) << cap;
+        return 0;
+}
+
+int yaml_capabilities(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, uint64_t *ret)
+{
+        return yaml_each(c, n, fb, what, cap_item, ret);
 }
 
 int yaml_bool(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, bool *ret)

@@ -77,6 +77,10 @@ size_t yaml_list_len(struct fy_node *n);
 int yaml_each(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, yaml_item_fn fn,
               void *userdata);
 
+/* A scalar or sequence of capability names (CAP_SYS_ADMIN or sys_admin), each
+ * set as a bit in *ret: yaml_each() with the names checked. */
+int yaml_capabilities(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, const char *what, uint64_t *ret);
+
 /* Refuses text YAML does not allow (invalid UTF-8, control characters) with
  * its line:column, before libfyaml sees it: libfyaml 0.7.12 loops forever on
  * a directive that ends in a truncated UTF-8 sequence ("%a\xe1"). */
