@@ -22,10 +22,15 @@
 /* openat2 fails with EAGAIN when a rename raced with ".." resolution (5.6+). */
 #define RESOLVE_RETRIES 8
 
-/* base + "/" + path, or path alone when absolute; -ENAMETOOLONG past PATH_MAX - 1. */
+/* base + "/" + path, or path alone when absolute; -ENOENT for an empty path
+ * (as the kernel), -ENAMETOOLONG past PATH_MAX - 1. */
 static int join_path(const char *base, const char *path, char *buf, size_t size)
 {
-        size_t bl, pl = strlen(path);
+        size_t bl, pl;
+
+        if (!path || path[0] == '\0')
+                return -ENOENT;
+        pl = strlen(path);
 
         if (path[0] == '/' || !base || base[0] == '\0')
                 base = "/";
@@ -78,8 +83,6 @@ int resolve_parent_in_root(int root_fd, const char *base, const char *path, char
         size_t len, end, start;
         int r;
 
-        if (!path || path[0] == '\0')
-                return -ENOENT;
         r = join_path(base, path, joined, sizeof(joined));
         if (r < 0)
                 return r;
@@ -107,8 +110,6 @@ int resolve_in_root(int root_fd, const char *base, const char *path, bool follow
         char joined[PATH_MAX];
         int r;
 
-        if (!path || path[0] == '\0')
-                return -ENOENT;
         r = join_path(base, path, joined, sizeof(joined));
         if (r < 0)
                 return r;
