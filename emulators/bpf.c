@@ -114,12 +114,15 @@ static int container_cgroup(struct bpf_container *b)
         return 0;
 }
 
+#define CAP_BIT(c) (UINT64_C(1) << (c))
+
 /* 1 if the caller has |a| or |b| in its effective set, 0 if not, -errno. */
 static int capable_either(const struct target *t, int a, int b)
 {
-        int r = target_has_cap(t, a);
+        uint64_t caps;
+        int r = target_caps(t, &caps);
 
-        return r != 0 ? r : target_has_cap(t, b);
+        return r < 0 ? r : (caps & (CAP_BIT(a) | CAP_BIT(b))) != 0;
 }
 
 static int refuse(struct bpf_result *res, int error, const char *why)
@@ -321,13 +324,16 @@ static int write_log(const struct target *t, const union bpf_attr *a, const char
 static int load_checks(const struct target *t, const union bpf_attr *a,
                        struct bpf_result *res)
 {
-        int r = capable_either(t, CAP_BPF, CAP_SYS_ADMIN);
+        uint64_t caps;
+        int r = target_caps(t, &caps);
 
-        if (r <= 0)
-                return r < 0 ? r : refuse(res, EPERM, "bpf: the caller lacks CAP_BPF in its user namespace");
-        r = need_net_admin(t, res);
         if (r < 0)
                 return r;
+        /* One read for both checks: a load needs them together. */
+        if (!(caps & (CAP_BIT(CAP_BPF) | CAP_BIT(CAP_SYS_ADMIN))))
+                return refuse(res, EPERM, "bpf: the caller lacks CAP_BPF in its user namespace");
+        if (!(caps & (CAP_BIT(CAP_NET_ADMIN) | CAP_BIT(CAP_SYS_ADMIN))))
+                return refuse(res, EPERM, "bpf: the caller lacks CAP_NET_ADMIN in its user namespace");
         if (bpf_attr_check_load(a) < 0)
                 return refuse(res, EINVAL, "bpf: the load uses fds, BTF, offload or prog flags seccompd "
                               "does not carry to the host");

@@ -396,26 +396,43 @@ int target_read_creds(const struct target *t, struct target_creds *ret)
         return 0;
 }
 
-int target_has_cap(const struct target *t, int cap)
+int target_caps(const struct target *t, uint64_t *ret)
 {
-        cap_flag_value_t v = CAP_CLEAR;
+        uint64_t mask = 0;
         cap_t caps;
         int r;
 
-        if (cap < 0 || cap > CAP_LAST_CAP)
-                return -EINVAL;
         caps = cap_get_pid(t->pid);
         if (!caps)
                 return errno > 0 ? -errno : -EIO;
-        r = cap_get_flag(caps, cap, CAP_EFFECTIVE, &v);
+        for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+                cap_flag_value_t v = CAP_CLEAR;
+
+                if (cap_get_flag(caps, cap, CAP_EFFECTIVE, &v) < 0) {
+                        cap_free(caps);
+                        return -EINVAL;
+                }
+                if (v == CAP_SET)
+                        mask |= UINT64_C(1) << cap;
+        }
         cap_free(caps);
-        if (r < 0)
-                return -EINVAL;
         /* capget() goes by pid number: make sure it still named our caller. */
         r = target_still_valid(t);
         if (r < 0)
                 return r;
-        return v == CAP_SET;
+        *ret = mask;
+        return 0;
+}
+
+int target_has_cap(const struct target *t, int cap)
+{
+        uint64_t mask;
+        int r;
+
+        if (cap < 0 || cap > CAP_LAST_CAP)
+                return -EINVAL;
+        r = target_caps(t, &mask);
+        return r < 0 ? r : !!(mask & UINT64_C(1) << cap);
 }
 
 int target_read_idmap_text(const struct target *t, const char *which, char *buf, size_t size)

@@ -73,8 +73,12 @@ struct target_creds {
 /* Parses /proc/<pid>/status through t->proc_fd. 0 or -errno (-EIO on a malformed file). */
 int target_read_creds(const struct target *t, struct target_creds *ret);
 
-/* Whether the caller has |cap| in its effective set (meaningful in its own user
- * namespace), via libcap. 1, 0, or -errno. */
+/* The caller's effective set (meaningful in its own user namespace), bit N for
+ * capability N, via libcap; one capget and one ID_VALID however many
+ * capabilities are then checked. 0 or -errno. */
+int target_caps(const struct target *t, uint64_t *ret);
+
+/* Whether the caller has |cap| in its effective set. 1, 0, or -errno. */
 int target_has_cap(const struct target *t, int cap);
 
 struct policy_caller;
