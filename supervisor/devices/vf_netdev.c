@@ -248,6 +248,10 @@ int vf_netdev_read_vf_table(struct vf_netdev *nd, const char *pf_ifname, struct 
         r = nl_send_auto(nd->sock, m);
         if (r >= 0)
                 r = nl_recvmsgs(nd->sock, cb);
+        /* nl_send_auto() asked for an ACK: it follows the reply (same round
+         * trip), and left queued it would answer the next request. */
+        if (r >= 0 && reply.r != -ENODATA)
+                r = nl_wait_for_ack(nd->sock);
         nl_cb_put(cb);
         nd->round_trips++;
         if (r < 0 || reply.r < 0) {

@@ -67,9 +67,10 @@ static int fail(enum vf_settings_step step, int r, enum vf_settings_step *ret_st
         return r;
 }
 
-/* The VF's entry in a fresh read of the PF's table: its copy in *ret. */
+/* The VF's entry in a fresh read of the PF's table: its copy in *ret; 1
+ * when the table lacks it (|what| says how many it lists). */
 static int read_entry(struct vf_netdev *nd, const char *pf_ifname, uint32_t vf, int *ret_ifindex,
-                      struct vf_table_entry *ret)
+                      struct vf_table_entry *ret, char *what, size_t size)
 {
         _cleanup_(vf_table_clear) struct vf_table t = { 0 };
         const struct vf_table_entry *e;
@@ -78,8 +79,10 @@ static int read_entry(struct vf_netdev *nd, const char *pf_ifname, uint32_t vf, 
         if (r < 0)
                 return r;
         e = vf_table_find(&t, vf);
-        if (!e)
+        if (!e) {
+                snprintf(what, size, "it lists %zu VFs", t.n);
                 return 1;
+        }
         *ret = *e;
         *ret_ifindex = t.ifindex;
         return 0;
@@ -102,7 +105,7 @@ int vf_settings_apply(struct vf_netdev *nd, const char *pf_ifname, const struct 
 
         if (strlen(pf_ifname) >= sizeof(saved.pf_ifname) || !pf_ifname[0])
                 return fail(VF_SETTINGS_READ, -EINVAL, ret_step);
-        r = read_entry(nd, pf_ifname, want->vf, &ifindex, &e);
+        r = read_entry(nd, pf_ifname, want->vf, &ifindex, &e, what, size);
         if (r < 0)
                 return fail(VF_SETTINGS_READ, r, ret_step);
         if (r > 0)
@@ -115,7 +118,7 @@ int vf_settings_apply(struct vf_netdev *nd, const char *pf_ifname, const struct 
         r = vf_netdev_set_vf_at(nd, ifindex, want);
         if (r < 0)
                 return fail(VF_SETTINGS_SET, undo(nd, ifindex, &saved, r), ret_step);
-        r = read_entry(nd, pf_ifname, want->vf, &ifindex, &e);
+        r = read_entry(nd, pf_ifname, want->vf, &ifindex, &e, what, size);
         if (r != 0)
                 return fail(VF_SETTINGS_READ, undo(nd, ifindex, &saved, r < 0 ? r : -ENODEV), ret_step);
         r = vf_settings_check(want, &e, what, size);

@@ -42,7 +42,8 @@ typedef int (*vf_settings_record_fn)(const struct vf_saved *saved, void *userdat
  * table, records the originals (|record|), sets, reads back and checks. 3
  * round trips. All or nothing: after a failed set or check the originals are
  * set back (one more). On success *ret_saved says what to restore. 0 or
- * -errno with *ret_step and, for a failed check, |what| filled. Does not log. */
+ * -errno with *ret_step and, for a failed check or a missing VF, |what|
+ * filled (the setting that differs; how many VFs the PF lists). Does not log. */
 int vf_settings_apply(struct vf_netdev *nd, const char *pf_ifname, const struct vf_config *want,
                       vf_settings_record_fn record, void *userdata, struct vf_saved *ret_saved,
                       enum vf_settings_step *ret_step, char *what, size_t size);
