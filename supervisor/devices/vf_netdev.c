@@ -236,12 +236,15 @@ int vf_netdev_read_vf_table(struct vf_netdev *nd, const char *pf_ifname, struct 
         _cleanup_(nlmsg_free_nullp) struct nl_msg *m = NULL;
         struct vf_table t = { 0 };
         struct table_reply reply = { .table = &t, .r = -ENODATA };
-        struct nl_cb *cb;
+        struct nl_cb *sock_cb, *cb;
         int r = vf_netdev_build_get_vf_table(pf_ifname, &m);
 
         if (r < 0)
                 return r;
-        cb = nl_cb_clone(nl_socket_get_cb(nd->sock));
+        /* nl_socket_get_cb() takes a reference: put, or the socket's cb leaks. */
+        sock_cb = nl_socket_get_cb(nd->sock);
+        cb = nl_cb_clone(sock_cb);
+        nl_cb_put(sock_cb);
         if (!cb)
                 return -ENOMEM;
         nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link_reply, &reply);
