@@ -27,6 +27,8 @@ struct devices_container {
         struct vf_alloc vfs[VF_REQUEST_MAX];
 };
 
+_Static_assert(PASSTHROUGH_VF_MAX <= VF_REQUEST_MAX, "a request's VFs fit in devices_container.vfs");
+
 struct devices_request {
         const struct vf_pool_spec *pool;
         struct passthrough_vf vf;       /* pool, count, a name per VF, up, and the PF settings */
