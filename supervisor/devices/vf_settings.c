@@ -54,8 +54,6 @@ int vf_settings_check(const struct vf_config *want, const struct vf_table_entry 
                 return differs(what, size, "trust");
         if (want->set_spoofchk && e->has_spoofchk && want->spoofchk != e->spoofchk)
                 return differs(what, size, "spoofchk");
-        if (want->set_rate && (want->min_tx_rate != e->min_tx_rate || want->max_tx_rate != e->max_tx_rate))
-                return differs(what, size, "rate");
         if (want->set_link_state && e->has_link_state && want->link_state != e->link_state)
                 return differs(what, size, "link state");
         return 0;

@@ -31,8 +31,10 @@ const char *vf_settings_step_name(enum vf_settings_step s);
 
 /* Pure: the originals of what |want| changes, as |e| reports them. */
 void vf_settings_originals(const struct vf_config *want, const struct vf_table_entry *e, struct vf_config *ret);
-/* Pure: whether |e| holds what |want| set (settings the PF does not report
- * are not checked). 0, or -EIO with the first difference in |what|. */
+/* Pure: whether |e| (read back) holds what |want| set: MAC, VLAN, and trust,
+ * spoofchk and link state when the PF reports them; not the rate, which a
+ * driver may round to what its hardware can do. 0, or -EIO with the first
+ * difference in |what|. */
 int vf_settings_check(const struct vf_config *want, const struct vf_table_entry *e, char *what, size_t size);
 
 /* Persists |saved| (the caller's allocation record); 0 or -errno. */

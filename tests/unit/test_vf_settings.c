@@ -154,3 +154,13 @@ TEST(annotations_fill_the_policy_but_do_not_contradict_it)
         EXPECT_EQ(devices_request_merge(NULL, "default", lookup, counts, &v, err, sizeof(err)), -EINVAL);
         EXPECT_TRUE(strstr(err, "1 interface name(s) for 2 VF(s)"));
 }
+
+TEST(a_rounded_rate_is_not_a_difference)
+{
+        struct vf_config want = { .vf = 2, .set_rate = true, .min_tx_rate = 0, .max_tx_rate = 1000 };
+        struct vf_table_entry e = entry;
+        char what[32] = "";
+
+        e.max_tx_rate = 1024;
+        EXPECT_EQ(vf_settings_check(&want, &e, what, sizeof(what)), 0);
+}
