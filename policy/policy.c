@@ -84,6 +84,7 @@ struct policy *policy_free(struct policy *p)
                 rule_free(&p->rules[i]);
         free(p->rules);
         syscalls_free(p);
+        free(p->passthrough);
         free(p);
         return NULL;
 }

@@ -10,6 +10,8 @@
 
 #include "policy/verdict.h"
 
+struct passthrough;
+
 /* Where something was written, for diagnostics: 1-based; 0 when built in code. */
 struct policy_pos {
         unsigned line, col;
@@ -90,6 +92,7 @@ struct policy {
         size_t n_syscalls;
         struct policy_syscall *syscalls; /* sorted by name (strcmp) */
         unsigned needs;          /* POLICY_NEEDS_* */
+        struct passthrough *passthrough; /* what a container gets passed in at its start (passthrough.h); NULL: nothing */
 };
 
 /* The caller as policy sees it. */

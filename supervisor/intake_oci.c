@@ -20,7 +20,6 @@
 #include "supervisor/intake_oci.h"
 #include "supervisor/oci_state.h"
 
-#define POLICY_ANNOTATION "org.seccompd.policy"
 
 struct intake_oci {
         struct acceptor acceptor;
@@ -62,7 +61,7 @@ static int fail(char *errbuf, size_t errlen, int r, const char *msg)
 static int select_policy(struct daemon *d, const struct oci_state *s, struct policy_version **ret_policy,
                          char *name, size_t size, char *errbuf, size_t errlen)
 {
-        const char *annotated = oci_state_annotation(s, POLICY_ANNOTATION);
+        const char *annotated = oci_state_annotation(s, OCI_STATE_ANNOTATION_POLICY);
         int r = oci_state_metadata_get(s, "policy", name, size);
 
         if (r == -ENAMETOOLONG)

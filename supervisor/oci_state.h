@@ -57,6 +57,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct oci_state *, oci_state_free)
 /* Index of the fd called |name| in s->fds, or -ENOENT. */
 int oci_state_fd_index(const struct oci_state *s, const char *name);
 
+/* The annotation naming a container's policy (its default: "default"). */
+#define OCI_STATE_ANNOTATION_POLICY "org.seccompd.policy"
+
 /* The annotation value for |key|, or NULL. */
 const char *oci_state_annotation(const struct oci_state *s, const char *key);
 

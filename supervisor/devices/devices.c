@@ -10,12 +10,15 @@
 
 #include "common/log.h"
 #include "common/macro.h"
+#include "policy/passthrough.h"
 #include "supervisor/daemon.h"
 #include "supervisor/devices/devices.h"
 #include "supervisor/devices/numa.h"
+#include "supervisor/devices/vf_settings.h"
 #include "supervisor/devices/vf_netdev.h"
 #include "supervisor/devices/vf_pool.h"
 #include "supervisor/oci_state.h"
+#include "supervisor/policy_store.h"
 #include "supervisor/registry.h"
 
 struct devices_container {
@@ -24,11 +27,11 @@ struct devices_container {
         struct vf_alloc vfs[VF_REQUEST_MAX];
 };
 
+_Static_assert(PASSTHROUGH_VF_MAX <= VF_REQUEST_MAX, "a request's VFs fit in devices_container.vfs");
+
 struct devices_request {
         const struct vf_pool_spec *pool;
-        unsigned count;
-        char names[VF_REQUEST_MAX][IF_NAMESIZE];
-        bool up;
+        struct passthrough_vf vf;       /* pool, count, a name per VF, up, and the PF settings */
 };
 
 struct devices_container *devices_container_free(struct devices_container *dc)
@@ -41,74 +44,48 @@ struct devices_container *devices_container_free(struct devices_container *dc)
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct devices_container *, devices_container_free)
 
-/* "eth1,eth2" into req->names; too few names, an empty or too long one: -EINVAL. */
-static int parse_names(const char *text, struct devices_request *req, char *errbuf, size_t errlen)
+static const char *annotation(const char *key, void *userdata)
 {
-        const char *p = text;
+        return oci_state_annotation(userdata, key);
+}
 
-        for (unsigned i = 0; i < req->count; i++) {
-                size_t len = p ? strcspn(p, ",") : 0;
+/* The passthrough.vf of policy |name| into *ret: false when it has none. */
+static bool policy_vf(struct daemon *d, const char *name, struct passthrough_vf *ret)
+{
+        struct policy_version *v = d->policies ? policy_store_get(d->policies, name) : NULL;
+        bool found = v && v->policy->passthrough && v->policy->passthrough->has_vf;
 
-                if (len == 0 || len >= IF_NAMESIZE) {
-                        snprintf(errbuf, errlen, "%s=\"%s\": %u interface names of 1 to %d characters expected",
-                                 DEVICES_ANNOTATION_NAME, text, req->count, IF_NAMESIZE - 1);
-                        return -EINVAL;
-                }
-                memcpy(req->names[i], p, len);
-                req->names[i][len] = '\0';
-                p = p[len] == ',' ? p + len + 1 : NULL;
-        }
-        if (p) {
-                snprintf(errbuf, errlen, "%s=\"%s\": more names than %s=%u", DEVICES_ANNOTATION_NAME, text,
-                         DEVICES_ANNOTATION_COUNT, req->count);
-                return -EINVAL;
-        }
-        return 0;
+        if (found)
+                *ret = v->policy->passthrough->vf;
+        policy_version_unref(v);
+        return found;
 }
 
 /* 1 with *req filled, 0 when nothing is asked, -EINVAL with errbuf. */
 static int parse_request(struct daemon *d, const struct oci_state *s, struct devices_request *req, char *errbuf,
                          size_t errlen)
 {
-        const char *pool = oci_state_annotation(s, DEVICES_ANNOTATION_POOL);
-        const char *count = oci_state_annotation(s, DEVICES_ANNOTATION_COUNT);
-        const char *names = oci_state_annotation(s, DEVICES_ANNOTATION_NAME);
-        const char *up = oci_state_annotation(s, DEVICES_ANNOTATION_UP);
-        char *end;
-        unsigned long n = 1;
+        const char *policy = oci_state_annotation(s, OCI_STATE_ANNOTATION_POLICY);
+        struct passthrough_vf pv;
+        bool has_pv;
+        int r;
 
-        if (!pool)
-                return 0;
-        req->pool = daemon_config_pool(&d->config, pool);
+        policy = policy ? policy : "default";
+        has_pv = policy_vf(d, policy, &pv);
+        r = devices_request_merge(has_pv ? &pv : NULL, policy, annotation, (void *) s, &req->vf, errbuf, errlen);
+        if (r <= 0)
+                return r;
+        req->pool = daemon_config_pool(&d->config, req->vf.pool);
         if (!req->pool) {
-                snprintf(errbuf, errlen, "%s=\"%s\": no such VF pool in %s", DEVICES_ANNOTATION_POOL, pool,
-                         d->opt.config_path);
+                snprintf(errbuf, errlen, "VF pool \"%s\" (%s): no such VF pool in %s", req->vf.pool,
+                         has_pv ? "policy" : DEVICES_ANNOTATION_POOL, d->opt.config_path);
                 return -EINVAL;
         }
         if (req->pool->mode != VF_POOL_NETDEV) {
-                snprintf(errbuf, errlen, "VF pool %s: mode %s is not supported yet", pool,
+                snprintf(errbuf, errlen, "VF pool %s: mode %s is not supported yet", req->vf.pool,
                          vf_pool_mode_name(req->pool->mode));
                 return -EOPNOTSUPP;
         }
-        if (count) {
-                errno = 0;
-                n = strtoul(count, &end, 10);
-                if (errno || end == count || *end || n < 1 || n > VF_REQUEST_MAX) {
-                        snprintf(errbuf, errlen, "%s=\"%s\": a number from 1 to %d expected",
-                                 DEVICES_ANNOTATION_COUNT, count, VF_REQUEST_MAX);
-                        return -EINVAL;
-                }
-        }
-        req->count = (unsigned) n;
-        req->up = !up || strcmp(up, "true") == 0;
-        if (up && !req->up && strcmp(up, "false") != 0) {
-                snprintf(errbuf, errlen, "%s=\"%s\": true or false expected", DEVICES_ANNOTATION_UP, up);
-                return -EINVAL;
-        }
-        if (names)
-                return parse_names(names, req, errbuf, errlen) < 0 ? -EINVAL : 1;
-        for (unsigned i = 0; i < req->count; i++)
-                snprintf(req->names[i], IF_NAMESIZE, "vf%u", i);
         return 1;
 }
 
@@ -142,19 +119,19 @@ static int allocate(struct container *c, const struct devices_request *req,
                     const struct sysfs_vf_table *t, int sysfs_fd, int state_fd, struct devices_container *dc,
                     char *errbuf, size_t errlen)
 {
-        struct vf_request vr = { .container = c->id, .pid = c->init_pid, .count = req->count,
+        struct vf_request vr = { .container = c->id, .pid = c->init_pid, .count = req->vf.count,
                                  .numa_nodes = numa_nodes(sysfs_fd, c->init_pid) };
         int r = vf_state_pid_start(c->init_pid, &vr.pid_start);
 
         if (r >= 0)
                 r = vf_pool_allocate(state_fd, req->pool, t, &vr, dc->vfs);
         if (r == -ENOSPC)
-                snprintf(errbuf, errlen, "VF pool %s: fewer than %u VF(s) free%s", req->pool->name, req->count,
+                snprintf(errbuf, errlen, "VF pool %s: fewer than %u VF(s) free%s", req->pool->name, req->vf.count,
                          req->pool->numa == VF_POOL_NUMA_REQUIRE ? " on the container's NUMA nodes" : "");
         else if (r < 0)
                 snprintf(errbuf, errlen, "VF pool %s: cannot allocate: %s", req->pool->name, strerror(-r));
         else
-                dc->n = req->count;
+                dc->n = req->vf.count;
         return r;
 }
 
@@ -176,9 +153,57 @@ static void give_back(struct vf_netdev *host, const struct container *c, struct 
                 else
                         log_info("container %s: VF %s back on the host as %s", c->id, a->addr, name);
         }
+        if (a->saved.pf_ifname[0]) {
+                r = vf_settings_restore(host, &a->saved);
+                if (r < 0)
+                        log_warning_errno(r, "container %s: VF %s: PF %s cannot set its VF settings back: %m", c->id,
+                                          a->addr, a->saved.pf_ifname);
+                else
+                        log_info("container %s: VF %s: its settings on PF %s restored", c->id, a->addr,
+                                 a->saved.pf_ifname);
+        }
         r = vf_pool_release(state_fd, a->addr, c->id);
         if (r < 0)
                 log_warning_errno(r, "container %s: VF %s: cannot free its record: %m", c->id, a->addr);
+}
+
+struct record_ctx {
+        int state_fd;
+        struct vf_alloc *a;
+};
+
+/* The originals, in the allocation record before anything changes. */
+static int record_saved(const struct vf_saved *saved, void *userdata)
+{
+        struct record_ctx *rc = userdata;
+
+        rc->a->saved = *saved;
+        return vf_pool_update(rc->state_fd, rc->a);
+}
+
+/* The PF settings VF |i| asks (none: nothing sent), through its PF. */
+static int set_vf(struct vf_netdev *host, const struct devices_request *req, size_t i, const struct sysfs_vf *vf,
+                  struct vf_alloc *a, int state_fd, char *errbuf, size_t errlen)
+{
+        struct record_ctx rc = { .state_fd = state_fd, .a = a };
+        enum vf_settings_step step = VF_SETTINGS_DONE;
+        struct vf_config cfg;
+        char what[32] = "";
+        int r;
+
+        devices_request_vf_config(&req->vf, i, vf->index, &cfg);
+        if (!vf_config_any(&cfg))
+                return 0;
+        if (!vf->pf_ifname[0]) {
+                snprintf(errbuf, errlen, "VF %s: its PF %s has no netdev to set VF settings through", a->addr,
+                         vf->pf_addr);
+                return -ENODEV;
+        }
+        r = vf_settings_apply(host, vf->pf_ifname, &cfg, record_saved, &rc, &a->saved, &step, what, sizeof(what));
+        if (r < 0)
+                snprintf(errbuf, errlen, "VF %s (index %u): PF %s %s%s%s (%s)", a->addr, vf->index, vf->pf_ifname,
+                         vf_settings_step_name(step), what[0] ? ": " : "", what, strerror(-r));
+        return r;
 }
 
 /* Passes every VF of dc in, recording each; stops at the first failure. */
@@ -199,16 +224,19 @@ static int pass_all(struct vf_netdev *host, const struct devices_request *req,
                         r = -ENODEV;
                         break;
                 }
-                r = vf_netdev_pass(host, dc->netns_fd, vf->ifname, req->names[i], req->up, &step);
+                r = set_vf(host, req, i, vf, a, state_fd, errbuf, errlen);
+                if (r < 0)
+                        break;
+                r = vf_netdev_pass(host, dc->netns_fd, vf->ifname, req->vf.names[i], req->vf.up, &step);
                 if (r < 0) {
-                        snprintf(errbuf, errlen, "VF %s (%s) as %s: %s: %s%s", a->addr, vf->ifname, req->names[i],
+                        snprintf(errbuf, errlen, "VF %s (%s) as %s: %s: %s%s", a->addr, vf->ifname, req->vf.names[i],
                                  vf_pass_step_name(step), strerror(-r),
                                  step == VF_PASS_CT_RENAME && r == -EEXIST ? " (the name exists in the container)"
                                                                            : "");
                         break;
                 }
                 snprintf(a->host_ifname, sizeof(a->host_ifname), "%s", vf->ifname);
-                snprintf(a->ct_ifname, sizeof(a->ct_ifname), "%s", req->names[i]);
+                snprintf(a->ct_ifname, sizeof(a->ct_ifname), "%s", req->vf.names[i]);
                 r = vf_pool_update(state_fd, a);
                 if (r < 0)
                         snprintf(errbuf, errlen, "VF %s: cannot record its passthrough: %s", a->addr, strerror(-r));
@@ -268,7 +296,7 @@ static int do_register(struct daemon *d, struct container *c, const struct devic
                 for (size_t i = dc->n; i > 0; i--)
                         give_back(host, c, dc, i - 1, state_fd);
         else
-                log_debug("container %s: %u rtnetlink round trips", c->id, vf_netdev_round_trips(host));
+                log_debug("container %s: VFs passed in %u rtnetlink round trips", c->id, vf_netdev_round_trips(host));
         vf_netdev_free(host);
         return r;
 }
@@ -320,6 +348,9 @@ void devices_on_unregister(struct daemon *d, struct container *c)
                 log_warning_errno(r, "container %s: rtnetlink: %m", c->id);
         for (size_t i = dc->n; i > 0 && host; i--)
                 give_back(host, c, dc, i - 1, state_fd);
+        if (host)
+                log_debug("container %s: VFs given back in %u rtnetlink round trips", c->id,
+                          vf_netdev_round_trips(host));
         vf_netdev_free(host);
 }
 

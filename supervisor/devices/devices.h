@@ -1,5 +1,6 @@
-/* SR-IOV passthrough for a registered container: what its OCI annotations ask
- * (org.seccompd.vf.pool, .count, .name, .up), taken from a pool, passed into
+/* SR-IOV passthrough for a registered container: what its policy's
+ * passthrough.vf and its OCI annotations (org.seccompd.vf.*, devices_request.h)
+ * ask, taken from a pool, with the PF settings asked (MAC, VLAN, ...), passed into
  * its network namespace at registration and given back when it ends. The
  * daemon's side of devices/: it logs, the parts below it do not. */
 #pragma once
@@ -7,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "supervisor/devices/devices_request.h"
 #include "supervisor/devices/sysfs_vf.h"
 #include "supervisor/devices/vf_state.h"
 
@@ -14,16 +16,12 @@ struct daemon;
 struct container;
 struct devices_container;
 
-#define DEVICES_ANNOTATION_POOL "org.seccompd.vf.pool"
-#define DEVICES_ANNOTATION_COUNT "org.seccompd.vf.count"
-#define DEVICES_ANNOTATION_NAME "org.seccompd.vf.name"   /* "eth1" or "eth1,eth2": one per VF */
-#define DEVICES_ANNOTATION_UP "org.seccompd.vf.up"       /* "true" (default) or "false" */
-
-/* Passes the VFs c's annotations ask for (nothing without a pool annotation)
+/* Passes the VFs c asks for (nothing without a pool, from its policy or annotations)
  * into the network namespace of c's init and keeps them in c->devices (with
  * that namespace, held open until the release so that it outlives its init).
- * All or nothing: on failure every VF taken is back on the host under its name
- * and free, and a one-line reason is in errbuf. 0 or -errno; logs once. */
+ * All or nothing: on failure every VF taken is back on the host under its name,
+ * with its PF settings as they were, and free; a one-line reason naming the
+ * step is in errbuf. 0 or -errno; logs once. */
 int devices_on_register(struct daemon *d, struct container *c, char *errbuf, size_t errlen);
 
 /* Gives c's VFs back (to the host, their names, free) and frees c->devices;

@@ -22,6 +22,7 @@
 
 #include "common/macro.h"
 #include "supervisor/devices/vf_netdev.h"
+#include "supervisor/devices/vf_table.h"
 
 struct vf_netdev {
         struct nl_sock *sock;
@@ -193,13 +194,75 @@ static int ifindex_of(struct vf_netdev *nd, const char *ifname)
 
 int vf_netdev_set_vf(struct vf_netdev *nd, const char *pf_ifname, const struct vf_config *c)
 {
-        _cleanup_(nlmsg_free_nullp) struct nl_msg *m = NULL;
-        int idx = ifindex_of(nd, pf_ifname), r;
+        int idx = ifindex_of(nd, pf_ifname);
 
-        if (idx < 0)
-                return idx;
-        r = vf_netdev_build_vf_config(idx, c, &m);
+        return idx < 0 ? idx : vf_netdev_set_vf_at(nd, idx, c);
+}
+
+int vf_netdev_set_vf_at(struct vf_netdev *nd, int pf_ifindex, const struct vf_config *c)
+{
+        _cleanup_(nlmsg_free_nullp) struct nl_msg *m = NULL;
+        int r = vf_netdev_build_vf_config(pf_ifindex, c, &m);
+
         return r < 0 ? r : request(nd, m);
+}
+
+int vf_netdev_build_get_vf_table(const char *pf_ifname, struct nl_msg **ret)
+{
+        /* libnl's link request asks for the VF list (IFLA_EXT_MASK =
+         * RTEXT_FILTER_VF) already; the unit tests check that it does. */
+        int r = rtnl_link_build_get_request(0, pf_ifname, ret);
+
+        return r < 0 ? nl_to_errno(r) : 0;
+}
+
+struct table_reply {
+        struct vf_table *table;
+        int r;
+};
+
+static int on_link_reply(struct nl_msg *m, void *arg)
+{
+        struct table_reply *reply = arg;
+        struct nlmsghdr *h = nlmsg_hdr(m);
+
+        vf_table_clear(reply->table);
+        reply->r = vf_table_parse(h, h->nlmsg_len, reply->table);
+        return NL_OK;
+}
+
+int vf_netdev_read_vf_table(struct vf_netdev *nd, const char *pf_ifname, struct vf_table *ret)
+{
+        _cleanup_(nlmsg_free_nullp) struct nl_msg *m = NULL;
+        struct vf_table t = { 0 };
+        struct table_reply reply = { .table = &t, .r = -ENODATA };
+        struct nl_cb *sock_cb, *cb;
+        int r = vf_netdev_build_get_vf_table(pf_ifname, &m);
+
+        if (r < 0)
+                return r;
+        /* nl_socket_get_cb() takes a reference: put, or the socket's cb leaks. */
+        sock_cb = nl_socket_get_cb(nd->sock);
+        cb = nl_cb_clone(sock_cb);
+        nl_cb_put(sock_cb);
+        if (!cb)
+                return -ENOMEM;
+        nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_link_reply, &reply);
+        r = nl_send_auto(nd->sock, m);
+        if (r >= 0)
+                r = nl_recvmsgs(nd->sock, cb);
+        /* nl_send_auto() asked for an ACK: it follows the reply (same round
+         * trip), and left queued it would answer the next request. */
+        if (r >= 0 && reply.r != -ENODATA)
+                r = nl_wait_for_ack(nd->sock);
+        nl_cb_put(cb);
+        nd->round_trips++;
+        if (r < 0 || reply.r < 0) {
+                vf_table_clear(&t);
+                return r < 0 ? nl_to_errno(r) : reply.r;
+        }
+        *ret = t;
+        return 0;
 }
 
 int vf_netdev_move(struct vf_netdev *nd, const char *ifname, int netns_fd)

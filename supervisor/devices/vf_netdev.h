@@ -10,6 +10,7 @@
 
 struct nl_msg;
 struct vf_netdev;
+struct vf_table;
 
 /* What a container asks of its VF through the PF; unset fields are left. */
 struct vf_config {
@@ -43,6 +44,17 @@ unsigned vf_netdev_round_trips(const struct vf_netdev *nd);
 
 /* Applies |c| through the PF |pf_ifname|. 0 or -errno (-ENODEV: no PF). */
 int vf_netdev_set_vf(struct vf_netdev *nd, const char *pf_ifname, const struct vf_config *c);
+/* The same through the PF's ifindex: one round trip. -EOPNOTSUPP when the
+ * PF's driver cannot set one of the settings (a veth, or one it lacks). */
+int vf_netdev_set_vf_at(struct vf_netdev *nd, int pf_ifindex, const struct vf_config *c);
+
+/* Builds the RTM_GETLINK of |pf_ifname| asking for its VF table (nothing
+ * sent). 0 and *ret (nlmsg_free() it), or -errno. */
+int vf_netdev_build_get_vf_table(const char *pf_ifname, struct nl_msg **ret);
+/* Reads the VF table of |pf_ifname| (vf_table.h): one round trip. 0 and *ret
+ * (vf_table_clear() it), -ENODEV (no such link), -EINVAL (a reply that does
+ * not parse), -errno. Does not log. */
+int vf_netdev_read_vf_table(struct vf_netdev *nd, const char *pf_ifname, struct vf_table *ret);
 
 /* Moves |ifname| (in nd's namespace) into the namespace |netns_fd|, keeping
  * its name: the kernel refuses (-EEXIST) when the name is taken there and

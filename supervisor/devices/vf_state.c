@@ -56,11 +56,17 @@ int vf_state_lock(int dirfd, const char *addr)
 
 int vf_state_format(const struct vf_alloc *a, char *buf, size_t size)
 {
-        return snprintf(buf, size,
+        int n = snprintf(buf, size,
                         "addr=%s\npool=%s\ncontainer=%s\npid=%d\npid_start=%" PRIu64
                         "\nhost_ifname=%s\nct_ifname=%s\nhost_mac=%s\norig_driver=%s\n",
                         a->addr, a->pool, a->container, (int) a->pid, a->pid_start, a->host_ifname, a->ct_ifname,
-                        a->host_mac, a->orig_driver);
+                        a->host_mac, a->orig_driver), m;
+        size_t used = n < 0 ? 0 : (size_t) n < size ? (size_t) n : size;
+
+        if (n < 0)
+                return n;
+        m = vf_saved_format(&a->saved, buf + used, size - used);
+        return m < 0 ? m : n + m;
 }
 
 static int copy_value(char *dst, size_t size, const char *v)
@@ -111,6 +117,9 @@ static int parse_line(char *line, struct vf_alloc *a)
                 a->pid = (pid_t) n;
                 return r;
         }
+        r = vf_saved_parse_line(line, v, &a->saved);
+        if (r != 0)
+                return r < 0 ? r : 0;
         /* Keys a newer daemon wrote are not ours to judge. */
         return 0;
 }

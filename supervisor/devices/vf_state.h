@@ -4,7 +4,9 @@
  *                 never removed (removing a lock file races with its lockers)
  *   vf-ADDR       the allocation: present while ADDR is in use, written whole
  *                 (temporary file, fsync, rename, fsync of the directory)
- * The record is "key=value" lines; values never hold a newline. */
+ * The record is "key=value" lines; values never hold a newline. Keys are only
+ * ever added (a reader skips keys it does not know, and a key it knows but
+ * does not find means "untouched"), so records stay readable both ways. */
 #pragma once
 
 #include <net/if.h>
@@ -12,6 +14,7 @@
 #include <sys/types.h>
 
 #include "supervisor/devices/sysfs_vf.h"
+#include "supervisor/devices/vf_settings.h"
 
 #define VF_STATE_ID_MAX 256
 
@@ -25,6 +28,8 @@ struct vf_alloc {
         char ct_ifname[IF_NAMESIZE];     /* its name in the container, "" until moved */
         char host_mac[18];               /* the MAC before the container's was set, "" when untouched */
         char orig_driver[64];            /* vfio mode: the driver to restore, "" for none */
+        struct vf_saved saved;           /* VF settings changed through the PF, restored at release
+                                          * (saved_* keys; none when nothing was changed) */
 };
 
 /* Creates |path| (0700, parents too) and opens it. A directory fd or -errno. */

@@ -34,7 +34,7 @@ for page in ${MAN_PAGES:-}; do
         man+=("$MANDIR/man${page##*.}/$page")
         check_file "man page $page" "${man[-1]}" 644
 done
-for policy in default deny-all device-broker nested-containers; do
+for policy in default deny-all device-broker nested-containers vf-netdev; do
         check_file "example policy $policy" "$DATADIR/seccompd/examples/policies/$policy.yaml" 644
 done
 if [[ -d "$STAGE$POLICY_DIR" ]]; then
@@ -58,6 +58,6 @@ else
 fi
 # Nothing else: a new file here is a decision, made by changing this list.
 expected=$(printf '%s\n' "$SBINDIR/seccompd" "$SBINDIR/seccompctl" "$SBINDIR/seccompd-shim" "${man[@]}" "${units[@]}" \
-        "$DATADIR"/seccompd/examples/policies/{default,deny-all,device-broker,nested-containers}.yaml \
+        "$DATADIR"/seccompd/examples/policies/{default,deny-all,device-broker,nested-containers,vf-netdev}.yaml \
         "$DATADIR"/seccompd/examples/lxc/{seccompd.seccomp,seccompd.conf,container.conf} | sort)
 check_eq "the installed files are exactly those" "$expected" "$(cd "$STAGE" && find . -type f | sed 's|^\.||' | sort)"
