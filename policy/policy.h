@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy/policy_limits.h"
 #include "policy/verdict.h"
 
 /* Where something was written, for diagnostics: 1-based; 0 when built in code. */
@@ -90,6 +91,7 @@ struct policy {
         size_t n_syscalls;
         struct policy_syscall *syscalls; /* sorted by name (strcmp) */
         unsigned needs;          /* POLICY_NEEDS_* */
+        struct policy_limits limits; /* its `limits:` section; unset fields 0 */
 };
 
 /* The caller as policy sees it. */

@@ -162,6 +162,7 @@ static void put_counters(struct reply *r, struct fy_node *parent, const char *ke
         put_u64(r, m, "injected", s->injected);
         put_u64(r, m, "caller_gone", s->caller_gone);
         put_u64(r, m, "read_failed", s->read_failed);
+        put_u64(r, m, "limited", s->limited);
 }
 
 static const char *file_type_name(uint32_t mode)

@@ -242,7 +242,8 @@ static const char *format_policy(char *buf, struct fy_node *ct)
 static int print_containers(struct fy_node *root)
 {
         static const char *const header[] = { "ID",       "PID",   "POLICY",   "LISTENERS", "RECEIVED",
-                                              "CONTINUED", "ERRNO", "EMULATED", "FAILED",    "GONE" };
+                                              "CONTINUED", "ERRNO", "EMULATED", "FAILED",    "GONE",
+                                              "LIMITED" };
         char policy[TABLE_POLICY_WIDTH];
         _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
         struct fy_node *seq = get_node(root, "containers"), *n;
@@ -257,7 +258,7 @@ static int print_containers(struct fy_node *root)
                         get(n, "id"),        get(n, "init_pid"), format_policy(policy, n), get(n, "listeners"),
                         get(c, "received"),  get(c, "continued"), get(c, "errored"), get(c, "emulated"),
                         format_u64(failed, sizeof(failed), get_u64(c, "emulate_failed") + get_u64(c, "read_failed")),
-                        get(c, "caller_gone"),
+                        get(c, "caller_gone"), get(c, "limited"),
                 };
 
                 r = table_add_row(&t, row);
@@ -287,6 +288,7 @@ static int print_stats(struct fy_node *root)
                 { "injected", "injected" },
                 { "caller_gone", "caller gone" },
                 { "read_failed", "read failed" },
+                { "limited", "limited" },
         };
         static const char *const latencies[] = { "min", "mean", "p50", "p90", "p99", "max" };
         struct fy_node *totals = get_node(root, "totals"), *intake = get_node(root, "intake");
