@@ -17,12 +17,6 @@
 
 struct listener;
 
-/* Notifications received from one listener per loop turn. libuv serves every
- * ready fd each turn, so a container flooding its listener delays another
- * container's call by at most one batch; a batch saves the poll round trip
- * (epoll_wait) per call while it is busy. */
-#define DISPATCH_BATCH 8
-
 enum notif_stage {
         NOTIF_STAGE_RECEIVED,
         NOTIF_STAGE_READING,    /* reading pointer args */
@@ -55,8 +49,9 @@ struct notification {
         struct lxc_proxy_origin lxc;    /* from an LXC proxy message: what the reply echoes */
 };
 
-/* uv_poll callback target for a listener fd: handles hang-up, then receives
- * what is pending, at most DISPATCH_BATCH notifications. */
+/* uv_poll callback target for a listener fd: handles hang-up and one
+ * notification (so a flooding container delays another's call by at most one
+ * of its own per loop turn). */
 void dispatch_listener_event(struct listener *l, int status, int events);
 
 /* Takes one notification an intake received for |l| through the whole path.

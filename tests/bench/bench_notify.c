@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,7 +16,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/time.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,8 +24,8 @@
 #include <seccomp.h>
 
 #include "common/macro.h"
-#include "emulators/notify.h"
 #include "tests/bench/bench_env.h"
+#include "tests/bench/bench_trap.h"
 #include "shim/oci_send.h"
 
 #ifndef BENCH_SECCOMPD
@@ -36,7 +34,6 @@
 
 #define MAX_ROUNDS 99
 #define WARMUP_CALLS 200
-#define TICK_MS 100 /* the raw server's SIGALRM period: how often it looks up from RECV */
 #define EXIT_SKIP 77
 
 /* bpf-host: the same load made directly by root, no filter: the kernel's own
@@ -81,24 +78,6 @@ struct child {
 static int trapped_syscall(enum mode mode)
 {
         return mode == MODE_INJECT ? SCMP_SYS(openat) : mode == MODE_BPF ? SCMP_SYS(bpf) : SCMP_SYS(mknodat);
-}
-
-/* Loads a filter trapping only that syscall; returns the listener fd or -errno. */
-static int install_filter(enum mode mode)
-{
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-        int r, fd;
-
-        if (!ctx)
-                return -ENOMEM;
-        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, trapped_syscall(mode), 0);
-        if (r == 0)
-                r = seccomp_load(ctx);
-        fd = r == 0 ? seccomp_notify_fd(ctx) : -EBADF;
-        seccomp_release(ctx);
-        if (r < 0)
-                return r;
-        return fd < 0 ? -EBADF : fd;
 }
 
 /* A block device 8:0: refused by any sane policy, and by both answerers here. 0 when
@@ -201,32 +180,6 @@ static int timed_calls(const struct bench *b, enum mode mode, unsigned long n, u
         return 0;
 }
 
-/* Hands the listener to seccompd as runc does and waits for "ok <id>". */
-static int register_listener(const struct bench *b, enum mode mode, const char *id, int listener, int sock)
-{
-        char msg[4096], ack[512];
-        int r, len;
-
-        len = oci_send_format_state(msg, sizeof(msg), getpid(), id,
-                               mode == MODE_INJECT ? "policy=bench-inject"
-                               : mode == MODE_BPF  ? "policy=bench-bpf"
-                                                   : "policy=default",
-                               b->env.dir, false);
-        if (len < 0)
-                return len;
-        r = oci_send(sock, msg, (size_t) len, listener, 1);
-        if (r < 0)
-                return r;
-        r = oci_send_read_ack(sock, ack, sizeof(ack), BENCH_ENV_TIMEOUT_MS);
-        if (r < 0)
-                return r;
-        if (strncmp(ack, "ok ", 3) != 0) {
-                fprintf(stderr, "bench-notify: seccompd refused the listener: %s\n", r > 0 ? ack : "(no reply)");
-                return -EPROTO;
-        }
-        return 0;
-}
-
 /* Gives the listener to |sock|'s peer: ourselves (raw) or seccompd. */
 static int hand_over(const struct bench *b, enum mode mode, const char *id, int sock)
 {
@@ -238,12 +191,16 @@ static int hand_over(const struct bench *b, enum mode mode, const char *id, int 
                 if (daemon_sock < 0)
                         return daemon_sock;
         }
-        listener = install_filter(mode);
+        listener = bench_trap_install(trapped_syscall(mode));
         if (listener < 0)
                 return listener;
         if (mode == MODE_RAW)
-                return oci_send(sock, "L", 1, listener, 1); /* one byte, the fd attached */
-        return register_listener(b, mode, id, listener, daemon_sock);
+                return bench_trap_send_listener(sock, listener);
+        return bench_trap_register(&b->env, daemon_sock, id,
+                                   mode == MODE_INJECT ? "policy=bench-inject"
+                                   : mode == MODE_BPF  ? "policy=bench-bpf"
+                                                       : "policy=default",
+                                   listener);
 }
 
 _Noreturn static void child_run(const struct bench *b, enum mode mode, const char *id, unsigned long calls,
@@ -311,84 +268,6 @@ static int child_reap(struct child *c)
         return bench_env_check_exit("the trapped child", status);
 }
 
-/* The listener the raw child sends; checked to be one before use. */
-static int recv_listener(const struct bench *b, int sock, uint64_t deadline)
-{
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = { .buf = { 0 } };
-        char byte;
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                              .msg_controllen = sizeof(control.buf) };
-        _cleanup_close_ int fd = -EBADF;
-        struct cmsghdr *c;
-        int r;
-
-        r = bench_env_wait_readable(&b->env, sock, deadline);
-        if (r < 0)
-                return r;
-        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0)
-                return -errno;
-        c = CMSG_FIRSTHDR(&msg);
-        if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-                return -EBADMSG;
-        memcpy(&fd, CMSG_DATA(c), sizeof(int));
-        r = notify_check_listener(fd);
-        return r < 0 ? r : TAKE_FD(fd);
-}
-
-/* On a tick: -ECHILD if every trapped process is gone, -EINTR/-ETIMEDOUT as check_wait. */
-static int listener_check(const struct bench *b, int listener, uint64_t deadline)
-{
-        struct pollfd p = { .fd = listener, .events = POLLIN };
-
-        if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP) && !(p.revents & POLLIN))
-                return -ECHILD;
-        return bench_env_check_wait(&b->env, deadline);
-}
-
-static int answer_raw(int listener, const struct seccomp_notif *req)
-{
-        if (req->data.nr != __NR_mknodat)
-                return -EPROTO;
-        return notify_send_error(listener, req->id, EPERM);
-}
-
-/* The floor: a blocking RECV and a SEND per call, nothing else. A periodic SIGALRM
- * breaks the RECV so that a dead child, a stop signal or the deadline are noticed. */
-static int serve_raw(const struct bench *b, int listener, unsigned long n, uint64_t deadline)
-{
-        const struct itimerval tick = { { 0, TICK_MS * 1000 }, { 0, TICK_MS * 1000 } };
-        const struct itimerval off = { { 0, 0 }, { 0, 0 } };
-        struct seccomp_notif req;
-        int r = 0;
-
-        if (setitimer(ITIMER_REAL, &tick, NULL) < 0)
-                return -errno;
-        for (unsigned long i = 0; i < n;) {
-                r = notify_recv(listener, &req);
-                if (r == -EINTR || r == -ENOENT) {
-                        r = listener_check(b, listener, deadline);
-                        if (r < 0)
-                                break;
-                        continue;
-                }
-                if (r < 0)
-                        break;
-                /* SEND takes the notify lock interruptibly: the tick can fail it unanswered. */
-                do
-                        r = answer_raw(listener, &req);
-                while (r == -EINTR);
-                if (r < 0)
-                        break;
-                i++;
-        }
-        (void) setitimer(ITIMER_REAL, &off, NULL);
-        return r;
-}
-
 /* The child's elapsed time, then its exit status. */
 static int finish_child(const struct bench *b, struct child *c, uint64_t deadline, uint64_t *ret_ns)
 {
@@ -440,8 +319,8 @@ static int run_round(struct bench *b, enum mode mode, unsigned round, unsigned l
         snprintf(id, sizeof(id), "bench-notify-%d-%u", (int) getpid(), round);
         r = child_start(b, mode, id, calls, &c);
         if (r >= 0 && mode == MODE_RAW) {
-                listener = recv_listener(b, c.sock, deadline);
-                r = listener < 0 ? listener : serve_raw(b, listener, WARMUP_CALLS + calls, deadline);
+                listener = bench_trap_recv_listener(&b->env, c.sock, deadline);
+                r = listener < 0 ? listener : bench_trap_serve_raw(&b->env, listener, WARMUP_CALLS + calls, deadline);
         }
         if (r >= 0)
                 r = finish_child(b, &c, deadline, &ns);
