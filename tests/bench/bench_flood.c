@@ -64,13 +64,6 @@ struct bench {
 
 #define BENCH_NULL { .env = BENCH_ENV_NULL }
 
-struct child {
-        pid_t pid;
-        int sock;
-};
-
-#define CHILD_NULL { .pid = 0, .sock = -EBADF }
-
 /* ------------------------------------------------------- the trapped children */
 
 /* A block device 8:0: refused EPERM by the default policy and by the raw loop. */
@@ -167,82 +160,46 @@ _Noreturn static void flooder_run(const struct bench *b, const struct options *o
 
 /* ------------------------------------------------------- children, parent side */
 
-static void child_done(struct child *c)
+/* What a child is told. */
+struct child_args {
+        const struct bench *b;
+        const struct options *o;
+        bool raw;
+        const char *id;
+};
+
+_Noreturn static void quiet_main(void *arg, int sock)
 {
-        if (c->pid > 0) {
-                (void) kill(c->pid, SIGKILL);
-                (void) waitpid(c->pid, NULL, 0);
-                c->pid = 0;
-        }
-        c->sock = safe_close(c->sock);
+        const struct child_args *a = arg;
+
+        quiet_run(a->b, a->o, a->raw, a->id, sock);
 }
 
-/* Forks a quiet child (flooder false) or the flooder. */
-static int child_start(const struct bench *b, const struct options *o, bool flooder, bool raw, const char *id,
-                       struct child *ret)
+_Noreturn static void flooder_main(void *arg, int sock)
 {
-        int sv[2];
-        pid_t pid;
+        const struct child_args *a = arg;
 
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return -errno;
-        pid = bench_env_fork(&b->env, SIGKILL);
-        if (pid < 0) {
-                safe_close(sv[0]);
-                safe_close(sv[1]);
-                return pid;
-        }
-        if (pid == 0) {
-                safe_close(sv[0]);
-                if (flooder)
-                        flooder_run(b, o, id, sv[1]);
-                quiet_run(b, o, raw, id, sv[1]);
-        }
-        safe_close(sv[1]);
-        ret->pid = pid;
-        ret->sock = sv[0];
-        return 0;
-}
-
-/* |size| bytes from the child, then (quiet children) its exit status. */
-static int child_read(const struct bench *b, struct child *c, void *buf, size_t size, bool reap, uint64_t deadline)
-{
-        int r, status;
-        ssize_t n;
-
-        r = bench_env_wait_readable(&b->env, c->sock, deadline);
-        if (r < 0)
-                return r;
-        n = recv(c->sock, buf, size, 0);
-        if (n < 0)
-                return -errno;
-        if (!reap)
-                return (size_t) n == size ? 0 : -ECHILD;
-        while (waitpid(c->pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        c->pid = 0;
-        r = bench_env_check_exit("the quiet child", status);
-        return r < 0 ? r : (size_t) n == size ? 0 : -EBADMSG;
+        flooder_run(a->b, a->o, a->id, sock);
 }
 
 /* One quiet run: served by us (raw) or by seccompd. */
 static int quiet_phase(struct bench *b, const struct options *o, bool raw, const char *id, uint64_t deadline,
                        struct quiet_result *ret)
 {
-        _cleanup_(child_done) struct child c = CHILD_NULL;
+        _cleanup_(bench_trap_child_done) struct bench_trap_child c = BENCH_TRAP_CHILD_NULL;
         _cleanup_close_ int listener = -EBADF;
         uint64_t ns[2];
         int r;
 
-        r = child_start(b, o, false, raw, id, &c);
+        r = bench_trap_child_start(&b->env, quiet_main, &(struct child_args) { .b = b, .o = o, .raw = raw, .id = id },
+                                   &c);
         if (r >= 0 && raw) {
                 listener = bench_trap_recv_listener(&b->env, c.sock, deadline);
                 r = listener < 0 ? listener
                                  : bench_trap_serve_raw(&b->env, listener, WARMUP_CALLS + o->calls, deadline);
         }
         if (r >= 0)
-                r = child_read(b, &c, ns, sizeof(ns), true, deadline);
+                r = bench_trap_child_read(&b->env, &c, ns, sizeof(ns), true, deadline);
         if (r < 0)
                 return r;
         *ret = (struct quiet_result) { .p50 = (double) ns[0] / 1e3, .p99 = (double) ns[1] / 1e3 };
@@ -253,15 +210,15 @@ static int quiet_phase(struct bench *b, const struct options *o, bool raw, const
 static int flood_phase(struct bench *b, const struct options *o, unsigned round, uint64_t deadline,
                        struct quiet_result *ret, double *ret_rate)
 {
-        _cleanup_(child_done) struct child f = CHILD_NULL;
+        _cleanup_(bench_trap_child_done) struct bench_trap_child f = BENCH_TRAP_CHILD_NULL;
         uint64_t calls0, t0;
         char id[64], ready;
         int r;
 
         snprintf(id, sizeof(id), "bench-flood-flooder-%d-%u", (int) getpid(), round);
-        r = child_start(b, o, true, false, id, &f);
+        r = bench_trap_child_start(&b->env, flooder_main, &(struct child_args) { .b = b, .o = o, .id = id }, &f);
         if (r >= 0)
-                r = child_read(b, &f, &ready, 1, false, deadline);
+                r = bench_trap_child_read(&b->env, &f, &ready, 1, false, deadline);
         if (r < 0)
                 return r;
         calls0 = atomic_load(b->flood_calls);
@@ -270,16 +227,6 @@ static int flood_phase(struct bench *b, const struct options *o, unsigned round,
         r = quiet_phase(b, o, false, id, deadline, ret);
         *ret_rate = (double) (atomic_load(b->flood_calls) - calls0) * 1e9 / (double) (now_ns() - t0);
         return r;
-}
-
-static const char *why(int r)
-{
-        switch (r) {
-        case -EINTR: return "interrupted";
-        case -ETIMEDOUT: return "timed out";
-        case -ECHILD: return "see above";
-        default: return strerror(-r);
-        }
 }
 
 /* One round: every phase; |res| by phase, the flooder's rate. Prints why it failed. */
@@ -299,7 +246,7 @@ static int run_round(struct bench *b, const struct options *o, unsigned round, s
                 if (r >= 0 && p != PHASE_RAW)
                         r = bench_env_daemon_check(&b->env);
                 if (r < 0) {
-                        fprintf(stderr, "bench-flood: round %u (%s) failed: %s\n", round, phase_names[p], why(r));
+                        fprintf(stderr, "bench-flood: round %u (%s) failed: %s\n", round, phase_names[p], bench_env_why(r));
                         return r;
                 }
         }
@@ -307,19 +254,6 @@ static int run_round(struct bench *b, const struct options *o, unsigned round, s
 }
 
 /* -------------------------------------------------------------- the report */
-
-static int compare_double(const void *a, const void *b)
-{
-        double x = *(const double *) a, y = *(const double *) b;
-
-        return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-        qsort(v, n, sizeof(*v), compare_double);
-        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void print_row(const char *label, const struct quiet_result *r, double ratio, double rate)
 {
@@ -354,16 +288,16 @@ static void print_summary(struct quiet_result res[][_PHASE_MAX], const double *r
         for (int p = 0; p < _PHASE_MAX; p++) {
                 for (unsigned i = 0; i < n; i++)
                         v[i] = res[i][p].p50;
-                med[p].p50 = median(v, n);
+                med[p].p50 = bench_env_median(v, n);
                 for (unsigned i = 0; i < n; i++)
                         v[i] = res[i][p].p99;
-                med[p].p99 = median(v, n);
+                med[p].p99 = bench_env_median(v, n);
         }
         for (unsigned i = 0; i < n; i++)
                 v[i] = res[i][PHASE_FLOOD].p99 / res[i][PHASE_ALONE].p99;
-        ratio = median(v, n);
+        ratio = bench_env_median(v, n);
         memcpy(v, rate, n * sizeof(*v));
-        r = median(v, n);
+        r = bench_env_median(v, n);
         print_row("med.", med, ratio, r);
         printf("\nquiet container p99: alone %.1f us, under the flood %.1f us: ratio %.2f (target <= 2)\n"
                "quiet container p50: alone %.1f us, under the flood %.1f us; raw loop p50 %.1f us, p99 %.1f us\n"
@@ -389,19 +323,6 @@ static void help(void)
                BENCH_SECCOMPD);
 }
 
-static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
-{
-        char *end;
-        unsigned long v;
-
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 /* 1 to run, 0 to exit successfully (help), -EINVAL on bad usage (printed). */
 static int parse_argv(int argc, char **argv, struct options *o)
 {
@@ -421,21 +342,21 @@ static int parse_argv(int argc, char **argv, struct options *o)
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
                 switch (c) {
                 case A_ROUNDS:
-                        if (parse_ulong(optarg, 1, MAX_ROUNDS, &v) < 0)
+                        if (bench_env_parse_ulong(optarg, 1, MAX_ROUNDS, &v) < 0)
                                 goto bad;
                         o->rounds = (unsigned) v;
                         break;
                 case A_CALLS:
-                        if (parse_ulong(optarg, 100, MAX_CALLS, &o->calls) < 0)
+                        if (bench_env_parse_ulong(optarg, 100, MAX_CALLS, &o->calls) < 0)
                                 goto bad;
                         break;
                 case A_THREADS:
-                        if (parse_ulong(optarg, 1, MAX_THREADS, &v) < 0)
+                        if (bench_env_parse_ulong(optarg, 1, MAX_THREADS, &v) < 0)
                                 goto bad;
                         o->threads = (unsigned) v;
                         break;
                 case A_INTERVAL:
-                        if (parse_ulong(optarg, 0, 1000000, &v) < 0)
+                        if (bench_env_parse_ulong(optarg, 0, 1000000, &v) < 0)
                                 goto bad;
                         o->interval_us = (unsigned) v;
                         break;
@@ -459,12 +380,6 @@ bad:
         return -EINVAL;
 }
 
-/* SIGALRM only has to break the raw loop's blocking RECV: installed without SA_RESTART. */
-static void on_alarm(int sig)
-{
-        (void) sig;
-}
-
 static void bench_done(struct bench *b)
 {
         if (b->flood_calls)
@@ -474,12 +389,12 @@ static void bench_done(struct bench *b)
 
 static int bench_init(struct bench *b)
 {
-        const struct sigaction alarm_action = { .sa_handler = on_alarm };
         void *m;
         int r;
 
-        if (sigaction(SIGALRM, &alarm_action, NULL) < 0)
-                return -errno;
+        r = bench_trap_alarm_init();
+        if (r < 0)
+                return r;
         m = mmap(NULL, sizeof(*b->flood_calls), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (m == MAP_FAILED)
                 return -errno;

@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <poll.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/macro.h"
@@ -133,4 +135,74 @@ int bench_trap_serve_raw(const struct bench_env *e, int listener, unsigned long 
         }
         (void) setitimer(ITIMER_REAL, &off, NULL);
         return r;
+}
+
+/* SIGALRM only has to break the raw loop's blocking RECV. */
+static void on_alarm(int sig)
+{
+        (void) sig;
+}
+
+int bench_trap_alarm_init(void)
+{
+        const struct sigaction alarm_action = { .sa_handler = on_alarm };
+
+        return sigaction(SIGALRM, &alarm_action, NULL) < 0 ? -errno : 0;
+}
+
+int bench_trap_child_start(const struct bench_env *e, void (*fn)(void *arg, int sock), void *arg,
+                           struct bench_trap_child *ret)
+{
+        int sv[2];
+        pid_t pid;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return -errno;
+        pid = bench_env_fork(e, SIGKILL);
+        if (pid < 0) {
+                safe_close(sv[0]);
+                safe_close(sv[1]);
+                return pid;
+        }
+        if (pid == 0) {
+                safe_close(sv[0]);
+                fn(arg, sv[1]);
+                _exit(127);
+        }
+        safe_close(sv[1]);
+        ret->pid = pid;
+        ret->sock = sv[0];
+        return 0;
+}
+
+void bench_trap_child_done(struct bench_trap_child *c)
+{
+        if (c->pid > 0) {
+                (void) kill(c->pid, SIGKILL);
+                (void) waitpid(c->pid, NULL, 0);
+                c->pid = 0;
+        }
+        c->sock = safe_close(c->sock);
+}
+
+int bench_trap_child_read(const struct bench_env *e, struct bench_trap_child *c, void *buf, size_t size, bool reap,
+                          uint64_t deadline)
+{
+        int r, status;
+        ssize_t n;
+
+        r = bench_env_wait_readable(e, c->sock, deadline);
+        if (r < 0)
+                return r;
+        n = recv(c->sock, buf, size, 0);
+        if (n < 0)
+                return -errno;
+        if (!reap)
+                return (size_t) n == size ? 0 : -ECHILD;
+        while (waitpid(c->pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        c->pid = 0;
+        r = bench_env_check_exit("the trapped child", status);
+        return r < 0 ? r : (size_t) n == size ? 0 : -EBADMSG;
 }
