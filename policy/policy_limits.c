@@ -39,7 +39,8 @@ static uint64_t size_unit(const char *s)
         static const struct {
                 const char *suffix;
                 uint64_t scale;
-        } units[] = { { "", 1 }, { "B", 1 }, { "KiB", 1 << 10 }, { "MiB", 1 << 20 }, { "GiB", 1 << 30 } };
+        } units[] = { { "", 1 }, { "B", 1 }, { "KiB", 1 << 10 }, { "MiB", 1 << 20 }, { "GiB", 1 << 30 },
+                      { "TiB", UINT64_C(1) << 40 } };
 
         for (size_t i = 0; i < ARRAY_SIZE(units); i++)
                 if (strcmp(s, units[i].suffix) == 0)
@@ -63,15 +64,16 @@ static int amount(struct yaml_ctx *c, const struct yaml_field *f, struct policy_
                 *ret = LIMIT_UNLIMITED;
                 return 0;
         }
-        /* Decimal only, at most 13 digits: no overflow below. */
+        /* Decimal only. */
         digits = strspn(s, "0123456789");
         scale = bytes ? size_unit(s + digits) : s[digits] == '\0';
-        if (digits == 0 || digits > 13 || scale == 0)
+        if (digits == 0 || scale == 0)
                 return yaml_error(c, pos, "bad %s \"%s\": expected %s or \"unlimited\"", f->key, s,
-                                  bytes ? "a size (N, NKiB, NMiB, NGiB)" : "a count");
-        for (size_t i = 0; i < digits; i++)
+                                  bytes ? "a size (N, NKiB, NMiB, NGiB, NTiB)" : "a count");
+        /* Past 13 digits it is out of range anyway; below, no overflow. */
+        for (size_t i = 0; i < digits && i < 14; i++)
                 v = v * 10 + (uint64_t) (s[i] - '0');
-        if (v == 0 || v > max / scale)
+        if (v == 0 || digits > 13 || v > max / scale)
                 return yaml_error(c, pos, "%s %s is out of range (1..%" PRIu64 "%s, or \"unlimited\")", f->key, s,
                                   bytes ? max >> 40 : max, bytes ? "TiB" : "");
         *ret = v * scale;

@@ -35,6 +35,7 @@ void policy_limits_resolve(const struct policy_limits *policy, const struct poli
 
 /* Parses a `limits:` mapping (in_flight, helper_queue, read_bytes, errno; each
  * optional) into |ret|; fields it does not name stay as they were. Counts are
- * 1..1000000 or `unlimited`; read_bytes takes B, KiB, MiB or GiB too. Records
+ * 1..1000000 or `unlimited`; read_bytes takes B, KiB, MiB, GiB or TiB too
+ * (1 B..1 TiB). Records
  * every error at its line:column in |c|: 0, -EINVAL, -ENOMEM. */
 int policy_limits_parse(struct yaml_ctx *c, struct fy_node *n, struct policy_pos fb, struct policy_limits *ret);

@@ -37,12 +37,14 @@ TEST(limits_size_units_and_unlimited)
         _cleanup_(policy_freep) struct policy *a = parse_ok(HEAD RULES "limits: {read_bytes: 3MiB}\n");
         _cleanup_(policy_freep) struct policy *b = parse_ok(HEAD RULES "limits: {read_bytes: 2GiB}\n");
         _cleanup_(policy_freep) struct policy *c = parse_ok(HEAD RULES "limits: {read_bytes: 100B}\n");
+        _cleanup_(policy_freep) struct policy *t = parse_ok(HEAD RULES "limits: {read_bytes: 1TiB}\n");
         _cleanup_(policy_freep) struct policy *d =
                 parse_ok(HEAD RULES "limits: {read_bytes: unlimited, in_flight: unlimited}\n");
 
         EXPECT_EQ(a->limits.read_bytes, 3 * 1024 * 1024);
         EXPECT_EQ(b->limits.read_bytes, UINT64_C(2) << 30);
         EXPECT_EQ(c->limits.read_bytes, 100);
+        EXPECT_EQ(t->limits.read_bytes, UINT64_C(1) << 40);
         EXPECT_EQ(d->limits.read_bytes, LIMIT_UNLIMITED);
         EXPECT_EQ(d->limits.in_flight, LIMIT_UNLIMITED);
         EXPECT_EQ(d->limits.helper_queue, 0);
@@ -56,6 +58,7 @@ TEST(limits_errors_point_at_the_value)
         expect_error(HEAD RULES "limits: {read_bytes: 1MB}\n", 1, 7, 22, "bad read_bytes \"1MB\": expected a size");
         expect_error(HEAD RULES "limits: {read_bytes: -1}\n", 1, 7, 22, "bad read_bytes");
         expect_error(HEAD RULES "limits: {read_bytes: 2048GiB}\n", 1, 7, 22, "out of range (1..1TiB");
+        expect_error(HEAD RULES "limits: {in_flight: 99999999999999999999999}\n", 1, 7, 21, "out of range");
         expect_error(HEAD RULES "limits: {errno: EWHAT}\n", 1, 7, 17, "unknown errno \"EWHAT\"");
         expect_error(HEAD RULES "limits: {inflight: 3}\n", 1, 7, 10, "inflight");
         expect_error(HEAD RULES "limits: [in_flight]\n", 1, 7, 10, "\"limits\" must be a mapping");
