@@ -17,7 +17,7 @@
 #include "supervisor/ctl.h"
 #include "supervisor/policy_store.h"
 
-#define TABLE_MAX_COLUMNS 10
+#define TABLE_MAX_COLUMNS 12
 #define TABLE_POLICY_WIDTH 300
 
 static void help(void)
@@ -199,6 +199,7 @@ static void format_args(char *buf, size_t size, struct fy_node *notif)
 static int print_pending(struct fy_node *root)
 {
         static const char *const header[] = { "ID", "CONTAINER", "PID", "SYSCALL", "ARGS", "AGE", "STAGE" };
+        _Static_assert(ARRAY_SIZE(header) <= TABLE_MAX_COLUMNS, "widen TABLE_MAX_COLUMNS");
         _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
         struct fy_node *seq = get_node(root, "pending"), *n;
         void *iter = NULL;
@@ -245,6 +246,7 @@ static int print_containers(struct fy_node *root)
                                               "CONTINUED", "ERRNO", "EMULATED", "FAILED",    "GONE",
                                               "LIMITED" };
         char policy[TABLE_POLICY_WIDTH];
+        _Static_assert(ARRAY_SIZE(header) <= TABLE_MAX_COLUMNS, "widen TABLE_MAX_COLUMNS");
         _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
         struct fy_node *seq = get_node(root, "containers"), *n;
         void *iter = NULL;
@@ -321,6 +323,7 @@ static int print_ping(struct fy_node *root)
 static int print_policies(struct fy_node *root)
 {
         static const char *const header[] = { "NAME", "VERSION", "RULES", "CONTAINERS", "FILE" };
+        _Static_assert(ARRAY_SIZE(header) <= TABLE_MAX_COLUMNS, "widen TABLE_MAX_COLUMNS");
         _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
         struct fy_node *seq = get_node(root, "policies"), *n;
         void *iter = NULL;
@@ -342,6 +345,7 @@ static int print_policies(struct fy_node *root)
 static int print_vfs(struct fy_node *root)
 {
         static const char *const header[] = { "ADDRESS", "POOL", "STATE", "NUMA", "HOST IF", "CONTAINER IF" };
+        _Static_assert(ARRAY_SIZE(header) <= TABLE_MAX_COLUMNS, "widen TABLE_MAX_COLUMNS");
         _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
         struct fy_node *seq = get_node(root, "vfs"), *n;
         void *iter = NULL;

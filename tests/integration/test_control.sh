@@ -108,7 +108,7 @@ check_eq "containers --json while held: listeners, pending, received, emulated, 
         "$(ctl_json '.containers[] | select(.id == "ctl-mknod") |
                 [.listeners, .pending, .counters.received, .counters.emulated, .policy, .policy_version, .init_pid] |
                 map(tostring) | join(" ")' containers)"
-check_eq "containers table while held: the ctl-mknod row" "ctl-mknod $bg1 default v1 1 1 0 0 0 0 0" \
+check_eq "containers table while held: the ctl-mknod row" "ctl-mknod $bg1 default v1 1 1 0 0 0 0 0 0" \
         "$(ctl containers 2>>"$IT_TMP/stderr.log" | awk '$1 == "ctl-mknod" { $1 = $1; print }')"
 check_eq "stats --json while held: containers and pending" "2 2" \
         "$(ctl_json '[.containers, .pending] | map(tostring) | join(" ")' stats)"
