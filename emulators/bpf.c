@@ -286,13 +286,15 @@ static uint64_t cgroup_id(int fd)
 
 static int read_license(const struct target *t, uint64_t addr, char *buf)
 {
-        int r = target_read_string(t->pid, addr, buf, LICENSE_MAX - 1);
+        int r = target_read_str(t, addr, buf, LICENSE_MAX - 1);
 
         /* The kernel takes the first 127 bytes of a longer one. */
         buf[LICENSE_MAX - 1] = '\0';
         if (r == -ESRCH)
                 return -ENOENT;
-        return r == -ENAMETOOLONG || r >= 0 ? 0 : r;
+        if (r == -ENAMETOOLONG)
+                return target_budget_draw(t->budget, LICENSE_MAX - 1);
+        return r >= 0 ? 0 : r;
 }
 
 static int read_insns(const struct target *t, const union bpf_attr *a, struct bpf_insn **ret)
@@ -302,7 +304,7 @@ static int read_insns(const struct target *t, const union bpf_attr *a, struct bp
 
         if (!insns)
                 return -ENOMEM;
-        r = target_read_mem(t->pid, a->insns, insns, (size_t) a->insn_cnt * sizeof(*insns));
+        r = target_read(t, a->insns, insns, (size_t) a->insn_cnt * sizeof(*insns));
         if (r < 0)
                 return r;
         r = bpf_insns_check(insns, a->insn_cnt);
@@ -595,7 +597,7 @@ int bpf_emulate(const struct request *req, const struct bpf_params *p, const str
         if (size > BPF_ATTR_MAX)
                 return -E2BIG;
         if (size) {
-                r = target_read_mem(t->pid, args[1], raw, size);
+                r = target_read(t, args[1], raw, size);
                 if (r < 0)
                         return r == -ESRCH ? -ENOENT : r;
         }

@@ -211,7 +211,7 @@ static int check_cap(const struct target *t)
 
 /* copy_mount_options(): one page, NUL-terminated at its end when the caller's
  * string is longer. A NULL pointer is no data. */
-static int read_data(const struct request *req, char *buf, size_t size)
+static int read_data(const struct request *req, const struct target *t, char *buf, size_t size)
 {
         uint64_t addr = req->notif.data.args[4];
         int r;
@@ -219,10 +219,10 @@ static int read_data(const struct request *req, char *buf, size_t size)
         buf[0] = '\0';
         if (addr == 0)
                 return 0;
-        r = target_read_string((pid_t) req->notif.pid, addr, buf, size);
+        r = target_read_str(t, addr, buf, size);
         if (r == -ENAMETOOLONG) {
                 buf[size - 1] = '\0';
-                return 0;
+                return target_budget_draw(t->budget, size);
         }
         return r < 0 ? r : 0;
 }
@@ -337,7 +337,7 @@ static int prepare_mount(const struct request *req, const struct mount_params *p
                 return MOUNT_CONTINUE;
         if (flags & ~p->flags)
                 return -EPERM;
-        r = read_data(req, job->req.data, sizeof(job->req.data));
+        r = read_data(req, t, job->req.data, sizeof(job->req.data));
         if (r < 0)
                 return r;
         r = check_cap(t);

@@ -32,6 +32,7 @@ void request_decode(struct request *ret, const struct syscall_table *t, const st
         ret->path_addr = 0;
         ret->path = NULL;
         memset(ret->strs, 0, sizeof(ret->strs));
+        ret->budget = (struct target_budget) { 0 };
 
         switch (ret->sysid) {
         case SYSID_MKNOD:
@@ -62,6 +63,9 @@ int request_read_args(struct request *req)
                                        a->str_max && a->str_max < PATH_MAX ? a->str_max : PATH_MAX);
                 if (r == -ENAMETOOLONG && a->str_too_long)
                         return -a->str_too_long;
+                if (r < 0)
+                        return r;
+                r = target_budget_draw(&req->budget, (uint64_t) r + 1);
                 if (r < 0)
                         return r;
                 req->strs[a->index] = req->str_buf[used++];

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "emulators/syscalls.h"
+#include "emulators/target.h"
 
 /* At most this many string args per call are read (mount has three). */
 #define REQUEST_MAX_STRS 3
@@ -29,9 +30,11 @@ struct request {
         const char *strs[6];        /* string args by index, as the schema names them */
         const char *path;           /* mknod/mknodat: strs[] of the path arg */
         char str_buf[REQUEST_MAX_STRS][PATH_MAX];
+        struct target_budget budget; /* what this call may read from its caller; limit 0: unbounded */
 };
 
-/* Fills the integer fields of |ret| from |n| (no memory is read). Never fails for
+/* Fills the integer fields of |ret| from |n| (no memory is read; the budget
+ * unbounded until the caller sets its limit). Never fails for
  * a syscall it does not know: sysid stays SYSID_UNKNOWN. */
 void request_decode(struct request *ret, const struct syscall_table *t, const struct seccomp_notif *n);
 
@@ -47,6 +50,6 @@ int request_path_dirfd(const struct request *req);
  * 0, -EFAULT (unmapped), -ENAMETOOLONG (no NUL within PATH_MAX), or for an arg
  * the kernel copies with a smaller limit or another errno, that errno (the
  * schema's str_too_long: EINVAL for mount's source and fstype, ERANGE for an
- * xattr name), -ESRCH (gone).
+ * xattr name), -ESRCH (gone), -E2BIG (over req->budget).
  * Must be followed by an ID_VALID check before anything acts on what was read. */
 int request_read_args(struct request *req);

@@ -118,6 +118,35 @@ int target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
         return -ENAMETOOLONG;
 }
 
+int target_budget_draw(struct target_budget *b, uint64_t len)
+{
+        if (!b || b->limit == 0)
+                return 0;
+        if (len > b->limit - b->used) {
+                b->exceeded = true;
+                return -E2BIG;
+        }
+        b->used += len;
+        return 0;
+}
+
+int target_read(const struct target *t, uint64_t addr, void *buf, size_t len)
+{
+        int r = target_budget_draw(t->budget, len);
+
+        return r < 0 ? r : target_read_mem(t->pid, addr, buf, len);
+}
+
+int target_read_str(const struct target *t, uint64_t addr, char *buf, size_t size)
+{
+        int r = target_read_string(t->pid, addr, buf, size), q;
+
+        if (r < 0)
+                return r;
+        q = target_budget_draw(t->budget, (uint64_t) r + 1);
+        return q < 0 ? q : r;
+}
+
 /* PIDFD_THREAD (6.9+): the notification's pid is the tid of the calling thread,
  * and a plain pidfd_open() of a tid that is not a thread group leader fails
  * with ENOENT. Older kernels: only leaders can be opened. pidfds are always

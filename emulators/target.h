@@ -24,6 +24,19 @@ int target_write_mem(pid_t pid, uint64_t addr, const void *buf, size_t len);
  * size bytes), -ESRCH. */
 int target_read_string(pid_t pid, uint64_t addr, char *buf, size_t size);
 
+/* What one notification may read from its caller's memory: every read made
+ * for it draws on this, so the limit bounds their sum (a string counts its
+ * length and NUL). */
+struct target_budget {
+        uint64_t limit;     /* bytes; 0: unbounded */
+        uint64_t used;
+        bool exceeded;      /* a draw went over: the call is failed as over its limit */
+};
+
+/* Draws |len| bytes from |b| (NULL: unbounded): 0, or -E2BIG, setting
+ * b->exceeded, when that would pass the limit. */
+int target_budget_draw(struct target_budget *b, uint64_t len);
+
 /* A trapped caller pinned for the duration of one notification. */
 struct target {
         pid_t pid;
@@ -31,6 +44,7 @@ struct target {
         int proc_fd;      /* O_PATH|O_DIRECTORY of /proc/<pid> */
         int listener_fd;  /* borrowed */
         uint64_t id;      /* notification id */
+        struct target_budget *budget; /* the notification's, borrowed; NULL: unbounded (set after target_open) */
 };
 
 #define TARGET_NULL { .pid = 0, .pidfd = -EBADF, .proc_fd = -EBADF, .listener_fd = -EBADF, .id = 0 }
@@ -40,6 +54,12 @@ struct target {
  * target_close() releases both fds; safe on a TARGET_NULL target. */
 int target_open(struct target *t, int listener_fd, uint64_t id, pid_t pid);
 void target_close(struct target *t);
+
+/* target_read_mem() and target_read_string() of t's caller, drawing on
+ * t->budget: -E2BIG once the call's reads pass it. target_read() draws
+ * before reading, so an oversized read is never made. */
+int target_read(const struct target *t, uint64_t addr, void *buf, size_t len);
+int target_read_str(const struct target *t, uint64_t addr, char *buf, size_t size);
 
 /* Re-checks ID_VALID: 0 or -ENOENT. */
 int target_still_valid(const struct target *t);

@@ -143,7 +143,7 @@ static int read_value(const struct target *t, const struct xattr_call *c, void *
         buf = malloc(c->size);
         if (!buf)
                 return -ENOMEM;
-        r = target_read_mem(t->pid, c->value, buf, c->size);
+        r = target_read(t, c->value, buf, c->size);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(buf);

@@ -17,6 +17,7 @@
 #include "common/macro.h"
 #include "policy/expr.h"
 #include "policy/inject_parse.h"
+#include "policy/policy_limits.h"
 #include "policy/match.h"
 #include "policy/parse.h"
 #include "policy/passthrough.h"
@@ -687,7 +688,7 @@ static int parse_default(struct yaml_ctx *c, struct policy *p, const struct yaml
         return r;
 }
 
-enum { P_NAME, P_DESCRIPTION, P_DEFAULT, P_RULES, P_PASSTHROUGH, _P_MAX };
+enum { P_NAME, P_DESCRIPTION, P_DEFAULT, P_RULES, P_PASSTHROUGH, P_LIMITS, _P_MAX };
 
 static int parse_root(struct yaml_ctx *c, struct fy_node *root, struct policy *p)
 {
@@ -697,6 +698,7 @@ static int parse_root(struct yaml_ctx *c, struct fy_node *root, struct policy *p
                 [P_DEFAULT] = { .key = "default", .required = true },
                 [P_RULES] = { .key = "rules", .required = true },
                 [P_PASSTHROUGH] = { .key = "passthrough" },
+                [P_LIMITS] = { .key = "limits" },
         };
         const struct policy_pos top = { 1, 1 };
         int r = yaml_mapping(c, root, top, "a policy");
@@ -714,6 +716,9 @@ static int parse_root(struct yaml_ctx *c, struct fy_node *root, struct policy *p
                 r = yaml_worse(r, parse_default(c, p, &f[P_DEFAULT], top));
         if (r != -ENOMEM && f[P_PASSTHROUGH].key_node)
                 r = yaml_worse(r, passthrough_parse_section(c, &f[P_PASSTHROUGH], top, &p->passthrough));
+        if (r != -ENOMEM && f[P_LIMITS].key_node)
+                r = yaml_worse(r, policy_limits_parse(c, f[P_LIMITS].value, yaml_field_pos(&f[P_LIMITS], top),
+                                                      &p->limits));
         return r;
 }
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "policy/policy_limits.h"
 #include "policy/verdict.h"
 
 struct passthrough;
@@ -93,6 +94,7 @@ struct policy {
         struct policy_syscall *syscalls; /* sorted by name (strcmp) */
         unsigned needs;          /* POLICY_NEEDS_* */
         struct passthrough *passthrough; /* what a container gets passed in at its start (passthrough.h); NULL: nothing */
+        struct policy_limits limits; /* its `limits:` section; unset fields 0 */
 };
 
 /* The caller as policy sees it. */

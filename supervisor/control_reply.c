@@ -18,6 +18,8 @@
 #include "common/macro.h"
 #include "emulators/bpf.h"
 #include "emulators/syscalls.h"
+#include "policy/policy.h"
+#include "policy/policy_limits.h"
 #include "policy/schema.h"
 #include "policy/verdict.h"
 #include "supervisor/control_reply.h"
@@ -162,6 +164,7 @@ static void put_counters(struct reply *r, struct fy_node *parent, const char *ke
         put_u64(r, m, "injected", s->injected);
         put_u64(r, m, "caller_gone", s->caller_gone);
         put_u64(r, m, "read_failed", s->read_failed);
+        put_u64(r, m, "limited", s->limited);
 }
 
 static const char *file_type_name(uint32_t mode)
@@ -285,6 +288,27 @@ static void put_annotations(struct reply *r, struct fy_node *parent, const struc
         }
 }
 
+static void put_limit(struct reply *r, struct fy_node *m, const char *key, uint64_t v)
+{
+        if (v == LIMIT_UNLIMITED)
+                put_str(r, m, key, "unlimited");
+        else
+                put_u64(r, m, key, v);
+}
+
+/* The limits the container works under (its policy's over the config's over the defaults). */
+static void put_limits(struct reply *r, struct fy_node *parent, const struct container *ct)
+{
+        struct fy_node *m = put_map(r, parent, "limits");
+        struct policy_limits lim;
+
+        policy_limits_resolve(ct->policy ? &ct->policy->limits : NULL, &ct->daemon->config.limits, &lim);
+        put_limit(r, m, "in_flight", lim.in_flight);
+        put_limit(r, m, "helper_queue", lim.helper_queue);
+        put_limit(r, m, "read_bytes", lim.read_bytes);
+        put_str(r, m, "errno", errno_to_name(lim.error));
+}
+
 static void put_container(struct reply *r, struct fy_node *seq, const struct container *ct, uint64_t now)
 {
         struct fy_node *m = put_map(r, seq, NULL);
@@ -318,6 +342,7 @@ static void put_container(struct reply *r, struct fy_node *seq, const struct con
         put_u64(r, m, "pending", pending);
         put_u64(r, m, "age_us", now > ct->registered_usec ? now - ct->registered_usec : 0);
         put_counters(r, m, "counters", &ct->counters);
+        put_limits(r, m, ct);
 }
 
 static void build_containers(struct reply *r, struct fy_node *root, struct daemon *d)

@@ -213,7 +213,9 @@ static int parse_pools(struct yaml_ctx *c, const struct yaml_field *f, struct da
                 r = yaml_worse(r, parse_pool(c, item, p));
                 if (r == -ENOMEM)
                         return r;
-                if (p->name && daemon_config_pool(&(struct daemon_config) { cfg->pools, cfg->n_pools - 1 }, p->name))
+                if (p->name &&
+                    daemon_config_pool(&(struct daemon_config) { .pools = cfg->pools, .n_pools = cfg->n_pools - 1 },
+                                       p->name))
                         r = yaml_worse(r, yaml_error(c, yaml_pos(item), "a second pool named \"%s\"", p->name));
         }
         return r;
@@ -221,7 +223,8 @@ static int parse_pools(struct yaml_ctx *c, const struct yaml_field *f, struct da
 
 static int parse_root(struct yaml_ctx *c, struct fy_node *root, void *userdata)
 {
-        struct yaml_field f[] = { { .key = "pools" } };
+        struct yaml_field f[] = { { .key = "pools" }, { .key = "limits" } };
+        struct daemon_config *cfg = userdata;
         int r;
 
         if (yaml_null(root))
@@ -231,7 +234,9 @@ static int parse_root(struct yaml_ctx *c, struct fy_node *root, void *userdata)
                 return r;
         r = yaml_fields(c, root, YAML_NO_POS, "key", "the config", f, ARRAY_SIZE(f));
         if (f[0].value)
-                r = yaml_worse(r, parse_pools(c, &f[0], userdata));
+                r = yaml_worse(r, parse_pools(c, &f[0], cfg));
+        if (r != -ENOMEM && f[1].key_node)
+                r = yaml_worse(r, policy_limits_parse(c, f[1].value, yaml_field_pos(&f[1], YAML_NO_POS), &cfg->limits));
         return r;
 }
 

@@ -1,10 +1,12 @@
-/* The daemon's configuration file (/etc/seccompd/seccompd.yaml): VF pools for
- * now. The daemon runs with built-in defaults (no pools) when the file does not
- * exist. Parsing is pure; the caller reads the file. */
+/* The daemon's configuration file (/etc/seccompd/seccompd.yaml): VF pools and
+ * per-container limits for policies that set none. The daemon runs with
+ * built-in defaults (no pools) when the file does not exist. Parsing is pure;
+ * the caller reads the file. */
 #pragma once
 
 #include <stddef.h>
 
+#include "policy/policy_limits.h"
 #include "policy/parse.h"
 #include "supervisor/devices/vf_pool_spec.h"
 
@@ -13,6 +15,7 @@
 struct daemon_config {
         struct vf_pool_spec *pools;
         size_t n_pools;
+        struct policy_limits limits;   /* `limits:`: for what a policy's leave unset; unset fields 0 */
 };
 
 /* Parses |text| (|file| names it in diagnostics). 0 and *ret (clear it with

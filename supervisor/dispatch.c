@@ -3,7 +3,9 @@
  * is the test-only hold timer. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +46,7 @@ static void notification_unlink(struct notification *n)
         list_del(&n->listener_node);
         list_del(&n->helper_node);
         d->n_pending--;
+        n->listener->container->n_in_flight--;
 }
 
 static void on_timer_closed(uv_handle_t *handle)
@@ -136,6 +139,24 @@ void dispatch_answered(struct notification *n, size_t counter)
         latency_hist_add(&daemon_of(n)->latency, now_nsec() - n->start_nsec);
         notification_unlink(n);
         notification_release(n);
+}
+
+void dispatch_limits(const struct notification *n, struct policy_limits *ret)
+{
+        const struct container *c = n->listener->container;
+
+        policy_limits_resolve(c->policy ? &c->policy->limits : NULL, &c->daemon->config.limits, ret);
+}
+
+void dispatch_limited(struct notification *n, const char *name, uint64_t value)
+{
+        struct policy_limits lim;
+        char what[96];
+
+        dispatch_limits(n, &lim);
+        snprintf(what, sizeof(what), "over the %s limit (%" PRIu64 "), failing the call", name, value);
+        dispatch_log(n, what, -lim.error);
+        dispatch_finish(n, lim.error, 0, offsetof(struct stats_counters, limited));
 }
 
 int dispatch_timer(struct notification *n, uv_timer_cb cb, uint64_t ms)
@@ -271,6 +292,10 @@ static void process(struct notification *n)
                 dispatch_drop(n);
                 return;
         }
+        if (r < 0 && n->req.budget.exceeded) {
+                dispatch_limited(n, "read_bytes", n->req.budget.limit);
+                return;
+        }
         if (r < 0) {
                 dispatch_log(n, "cannot read arguments", r);
                 dispatch_finish(n, -r, 0, offsetof(struct stats_counters, read_failed));
@@ -299,6 +324,7 @@ void dispatch_received(struct listener *l, const struct seccomp_notif *notif, co
 {
         struct daemon *d = l->container->daemon;
         struct notification *n = calloc(1, sizeof(*n));
+        struct policy_limits lim;
 
         if (!n) {
                 /* Without memory there is no way to record it: fail the call rather
@@ -321,6 +347,13 @@ void dispatch_received(struct listener *l, const struct seccomp_notif *notif, co
         d->n_pending++;
         d->totals.received++;
         l->container->counters.received++;
+        l->container->n_in_flight++;
+        dispatch_limits(n, &lim);
+        n->req.budget.limit = lim.read_bytes;
+        if (l->container->n_in_flight > lim.in_flight) {
+                dispatch_limited(n, "in_flight", lim.in_flight);
+                return;
+        }
         process(n);
 }
 
@@ -366,6 +399,10 @@ void dispatch_listener_event(struct listener *l, int status, int events)
                         return;
                 }
         }
+        /* One per turn: libuv serves every ready listener each turn, so this
+         * is round-robin with the tightest bound. Draining a batch of 2, 4 or 8
+         * per turn was measured (bench-flood): no more calls/s, and a quiet
+         * container's median latency beside a flooding one 1.5-4x higher. */
         if (events & UV_READABLE)
                 receive_one(l);
 }

@@ -11,6 +11,7 @@
 
 #include "common/list.h"
 #include "emulators/request.h"
+#include "policy/policy_limits.h"
 #include "policy/verdict.h"
 #include "supervisor/lxc_proxy.h"
 
@@ -48,7 +49,9 @@ struct notification {
         struct lxc_proxy_origin lxc;    /* from an LXC proxy message: what the reply echoes */
 };
 
-/* uv_poll callback target for a listener fd: handles hang-up and one notification. */
+/* uv_poll callback target for a listener fd: handles hang-up and one
+ * notification (so a flooding container delays another's call by at most one
+ * of its own per loop turn). */
 void dispatch_listener_event(struct listener *l, int status, int events);
 
 /* Takes one notification an intake received for |l| through the whole path.
@@ -68,6 +71,14 @@ void dispatch_drop(struct notification *n);
 
 /* Finishes n that was answered by other means (answer_fd()). */
 void dispatch_answered(struct notification *n, size_t counter);
+
+/* The limits n's container works under: its policy's, the daemon config's
+ * for what the policy leaves unset, else the defaults (policy/limits.h). */
+void dispatch_limits(const struct notification *n, struct policy_limits *ret);
+
+/* Fails n at once with the limits' errno because it would pass limit |name|
+ * (|value|); counted as limited, logged (rate-limited per container). */
+void dispatch_limited(struct notification *n, const char *name, uint64_t value);
 
 /* One log line about n (rate-limited per container); error < 0 logs a warning. */
 void dispatch_log(struct notification *n, const char *what, int error);

@@ -84,6 +84,19 @@ static int run_fuse(const struct emulate_ctx *e, const struct mount_params *mp, 
         return r < 0 ? r : 1;
 }
 
+/* A mount the helper would queue behind its helper_queue limit fails now
+ * (answered: true) rather than wait its turn. */
+static bool helper_queue_full(struct notification *n)
+{
+        struct policy_limits lim;
+
+        dispatch_limits(n, &lim);
+        if (helper_link_queued(n->listener->container) < lim.helper_queue)
+                return false;
+        dispatch_limited(n, "helper_queue", lim.helper_queue);
+        return true;
+}
+
 /* Prepared here (checks, resolution, fds), performed by the helper, or by a
  * FUSE program. MOUNT_CONTINUE from mount_prepare means "not ours": the kernel
  * runs the call. */
@@ -104,6 +117,8 @@ static int run_mount(const struct emulate_ctx *e)
         }
         if (r == MOUNT_FUSE)
                 r = run_fuse(e, mp, &job);
+        else if (r == 0 && helper_queue_full(e->n))
+                r = 1;
         else if (r == 0) {
                 r = helper_link_submit(e->n->listener->container, e->n, &job, mp->timeout_ms ? mp->timeout_ms : 30000);
                 if (r == 0)
@@ -188,6 +203,7 @@ void emulate_notification(struct notification *n)
                 dispatch_drop(n);
                 return;
         }
+        t.budget = &n->req.budget;
         if (r >= 0)
                 r = fn(&(struct emulate_ctx) { .n = n, .p = n->verdict.params, .t = &t, .fd_out = &fd,
                                                .why = &why });
@@ -199,6 +215,11 @@ void emulate_notification(struct notification *n)
         if (gone) {
                 safe_close(fd);
                 dispatch_drop(n);
+                return;
+        }
+        if (r < 0 && n->req.budget.exceeded) {
+                safe_close(fd);
+                dispatch_limited(n, "read_bytes", n->req.budget.limit);
                 return;
         }
         if (r < 0) {

@@ -197,6 +197,17 @@ int helper_link_submit(struct container *c, struct notification *n, struct mount
         return 0;
 }
 
+size_t helper_link_queued(const struct container *c)
+{
+        size_t n = 0;
+
+        if (!c->helper)
+                return 0;
+        list_for_each(pos, &c->helper->waiting)
+                n++;
+        return n;
+}
+
 void helper_link_close(struct helper_link *link)
 {
         if (!link)

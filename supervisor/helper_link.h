@@ -33,6 +33,9 @@ struct helper_link {
  * -errno to fail n with now. */
 int helper_link_submit(struct container *c, struct notification *n, struct mount_job *job, unsigned timeout_ms);
 
+/* Requests of |c| sent to its helper and not answered yet. */
+size_t helper_link_queued(const struct container *c);
+
 /* When the container goes: kills its helper and frees the link. Waiting
  * notifications must be gone already. */
 void helper_link_close(struct helper_link *link);

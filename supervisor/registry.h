@@ -67,6 +67,7 @@ struct container {
         const struct policy *policy;    /* policy_version->policy; set whenever a listener is */
         uint64_t registered_usec;       /* monotonic */
         struct stats_counters counters;
+        unsigned n_in_flight;           /* its notifications received and not yet finished */
         struct ratelimit log_rl;        /* per-notification log lines */
         struct list_node listeners;     /* struct listener */
         struct list_node node;          /* in registry.containers */

@@ -18,7 +18,7 @@
 #include "supervisor/ctl.h"
 #include "supervisor/policy_store.h"
 
-#define TABLE_MAX_COLUMNS 10
+#define TABLE_MAX_COLUMNS 12
 #define TABLE_POLICY_WIDTH 300
 
 static void help(void)
@@ -194,6 +194,7 @@ static void format_args(char *buf, size_t size, struct fy_node *notif)
 static int print_pending(struct fy_node *root)
 {
         static const char *const header[] = { "ID", "CONTAINER", "PID", "SYSCALL", "ARGS", "AGE", "STAGE" };
+        _Static_assert(ARRAY_SIZE(header) <= TABLE_MAX_COLUMNS, "widen TABLE_MAX_COLUMNS");
         _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
         struct fy_node *seq = get_node(root, "pending"), *n;
         void *iter = NULL;
@@ -237,8 +238,10 @@ static const char *format_policy(char *buf, struct fy_node *ct)
 static int print_containers(struct fy_node *root)
 {
         static const char *const header[] = { "ID",       "PID",   "POLICY",   "LISTENERS", "RECEIVED",
-                                              "CONTINUED", "ERRNO", "EMULATED", "FAILED",    "GONE" };
+                                              "CONTINUED", "ERRNO", "EMULATED", "FAILED",    "GONE",
+                                              "LIMITED" };
         char policy[TABLE_POLICY_WIDTH];
+        _Static_assert(ARRAY_SIZE(header) <= TABLE_MAX_COLUMNS, "widen TABLE_MAX_COLUMNS");
         _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
         struct fy_node *seq = get_node(root, "containers"), *n;
         void *iter = NULL;
@@ -252,7 +255,7 @@ static int print_containers(struct fy_node *root)
                         get(n, "id"),        get(n, "init_pid"), format_policy(policy, n), get(n, "listeners"),
                         get(c, "received"),  get(c, "continued"), get(c, "errored"), get(c, "emulated"),
                         format_u64(failed, sizeof(failed), get_u64(c, "emulate_failed") + get_u64(c, "read_failed")),
-                        get(c, "caller_gone"),
+                        get(c, "caller_gone"), get(c, "limited"),
                 };
 
                 r = table_add_row(&t, row);
@@ -282,6 +285,7 @@ static int print_stats(struct fy_node *root)
                 { "injected", "injected" },
                 { "caller_gone", "caller gone" },
                 { "read_failed", "read failed" },
+                { "limited", "limited" },
         };
         static const char *const latencies[] = { "min", "mean", "p50", "p90", "p99", "max" };
         struct fy_node *totals = get_node(root, "totals"), *intake = get_node(root, "intake");
@@ -314,6 +318,7 @@ static int print_ping(struct fy_node *root)
 static int print_policies(struct fy_node *root)
 {
         static const char *const header[] = { "NAME", "VERSION", "RULES", "CONTAINERS", "FILE" };
+        _Static_assert(ARRAY_SIZE(header) <= TABLE_MAX_COLUMNS, "widen TABLE_MAX_COLUMNS");
         _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
         struct fy_node *seq = get_node(root, "policies"), *n;
         void *iter = NULL;
@@ -335,6 +340,7 @@ static int print_policies(struct fy_node *root)
 static int print_vfs(struct fy_node *root)
 {
         static const char *const header[] = { "ADDRESS", "POOL", "STATE", "NUMA", "HOST IF", "CONTAINER IF" };
+        _Static_assert(ARRAY_SIZE(header) <= TABLE_MAX_COLUMNS, "widen TABLE_MAX_COLUMNS");
         _cleanup_(table_done) struct table t = { .n_columns = ARRAY_SIZE(header) };
         struct fy_node *seq = get_node(root, "vfs"), *n;
         void *iter = NULL;

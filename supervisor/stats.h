@@ -14,6 +14,7 @@ struct stats_counters {
         uint64_t injected;      /* answered with an injected fd */
         uint64_t caller_gone;   /* dropped: caller died or was interrupted (ENOENT) */
         uint64_t read_failed;   /* pointer args unreadable: answered EFAULT/ENAMETOOLONG */
+        uint64_t limited;       /* over a per-container limit: failed at once with the limits' errno */
 };
 
 /* Log-linear buckets: 16 sub-buckets per power of two, from 1 ns up to ~2^40 ns. */

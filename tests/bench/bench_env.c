@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -331,5 +332,41 @@ void bench_env_done(struct bench_env *e)
         if (e->dir[0]) {
                 remove_tree(e->dir);
                 e->dir[0] = '\0';
+        }
+}
+
+int bench_env_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
+{
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+        double x = *(const double *) a, y = *(const double *) b;
+
+        return (x > y) - (x < y);
+}
+
+double bench_env_median(double *v, unsigned n)
+{
+        qsort(v, n, sizeof(*v), compare_double);
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+const char *bench_env_why(int r)
+{
+        switch (r) {
+        case -EINTR: return "interrupted";
+        case -ETIMEDOUT: return "timed out";
+        case -ECHILD: return "see above";
+        default: return strerror(-r);
         }
 }

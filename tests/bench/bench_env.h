@@ -55,6 +55,16 @@ pid_t bench_env_fork(const struct bench_env *e, int deathsig);
  * returns -ECHILD. */
 int bench_env_check_exit(const char *who, int status);
 
+/* An option's value: decimal, within min..max. 0 or -EINVAL. */
+int bench_env_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *ret);
+
+/* The median of v[0..n), n >= 1 (v is sorted in place). */
+double bench_env_median(double *v, unsigned n);
+
+/* Why a round failed, for its message: "interrupted" (-EINTR), "timed out",
+ * "see above" (-ECHILD: the child or daemon printed it), else strerror. */
+const char *bench_env_why(int r);
+
 /* Starts the daemon at |path| on the private sockets and waits until it listens.
  * 0, or -ECHILD (it exited: status and log printed), -EINTR, -ETIMEDOUT, -errno. */
 int bench_env_daemon_start(struct bench_env *e, const char *path);

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,7 +16,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/time.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,8 +24,8 @@
 #include <seccomp.h>
 
 #include "common/macro.h"
-#include "emulators/notify.h"
 #include "tests/bench/bench_env.h"
+#include "tests/bench/bench_trap.h"
 #include "shim/oci_send.h"
 
 #ifndef BENCH_SECCOMPD
@@ -36,7 +34,6 @@
 
 #define MAX_ROUNDS 99
 #define WARMUP_CALLS 200
-#define TICK_MS 100 /* the raw server's SIGALRM period: how often it looks up from RECV */
 #define EXIT_SKIP 77
 
 /* bpf-host: the same load made directly by root, no filter: the kernel's own
@@ -67,38 +64,12 @@ struct bench {
 
 #define BENCH_NULL { .env = BENCH_ENV_NULL }
 
-/* One round's trapped child: its pid (0 once reaped) and our end of the socketpair. */
-struct child {
-        pid_t pid;
-        int sock;
-};
-
-#define CHILD_NULL { .pid = 0, .sock = -EBADF }
-
 /* -------------------------------------------------------- the trapped child */
 
 /* The one syscall each mode traps. */
 static int trapped_syscall(enum mode mode)
 {
         return mode == MODE_INJECT ? SCMP_SYS(openat) : mode == MODE_BPF ? SCMP_SYS(bpf) : SCMP_SYS(mknodat);
-}
-
-/* Loads a filter trapping only that syscall; returns the listener fd or -errno. */
-static int install_filter(enum mode mode)
-{
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-        int r, fd;
-
-        if (!ctx)
-                return -ENOMEM;
-        r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, trapped_syscall(mode), 0);
-        if (r == 0)
-                r = seccomp_load(ctx);
-        fd = r == 0 ? seccomp_notify_fd(ctx) : -EBADF;
-        seccomp_release(ctx);
-        if (r < 0)
-                return r;
-        return fd < 0 ? -EBADF : fd;
 }
 
 /* A block device 8:0: refused by any sane policy, and by both answerers here. 0 when
@@ -201,32 +172,6 @@ static int timed_calls(const struct bench *b, enum mode mode, unsigned long n, u
         return 0;
 }
 
-/* Hands the listener to seccompd as runc does and waits for "ok <id>". */
-static int register_listener(const struct bench *b, enum mode mode, const char *id, int listener, int sock)
-{
-        char msg[4096], ack[512];
-        int r, len;
-
-        len = oci_send_format_state(msg, sizeof(msg), getpid(), id,
-                               mode == MODE_INJECT ? "policy=bench-inject"
-                               : mode == MODE_BPF  ? "policy=bench-bpf"
-                                                   : "policy=default",
-                               b->env.dir, false);
-        if (len < 0)
-                return len;
-        r = oci_send(sock, msg, (size_t) len, listener, 1);
-        if (r < 0)
-                return r;
-        r = oci_send_read_ack(sock, ack, sizeof(ack), BENCH_ENV_TIMEOUT_MS);
-        if (r < 0)
-                return r;
-        if (strncmp(ack, "ok ", 3) != 0) {
-                fprintf(stderr, "bench-notify: seccompd refused the listener: %s\n", r > 0 ? ack : "(no reply)");
-                return -EPROTO;
-        }
-        return 0;
-}
-
 /* Gives the listener to |sock|'s peer: ourselves (raw) or seccompd. */
 static int hand_over(const struct bench *b, enum mode mode, const char *id, int sock)
 {
@@ -238,193 +183,49 @@ static int hand_over(const struct bench *b, enum mode mode, const char *id, int 
                 if (daemon_sock < 0)
                         return daemon_sock;
         }
-        listener = install_filter(mode);
+        listener = bench_trap_install(trapped_syscall(mode));
         if (listener < 0)
                 return listener;
         if (mode == MODE_RAW)
-                return oci_send(sock, "L", 1, listener, 1); /* one byte, the fd attached */
-        return register_listener(b, mode, id, listener, daemon_sock);
+                return bench_trap_send_listener(sock, listener);
+        return bench_trap_register(&b->env, daemon_sock, id,
+                                   mode == MODE_INJECT ? "policy=bench-inject"
+                                   : mode == MODE_BPF  ? "policy=bench-bpf"
+                                                       : "policy=default",
+                                   listener);
 }
 
-_Noreturn static void child_run(const struct bench *b, enum mode mode, const char *id, unsigned long calls,
-                                int sock)
+/* What a round's trapped child is told. */
+struct child_args {
+        const struct bench *b;
+        enum mode mode;
+        const char *id;
+        unsigned long calls;
+};
+
+_Noreturn static void child_run(void *arg, int sock)
 {
+        const struct child_args *a = arg;
+        const struct bench *b = a->b;
+        enum mode mode = a->mode;
         uint64_t ns;
         int r;
 
-        r = hand_over(b, mode, id, sock);
+        r = hand_over(b, mode, a->id, sock);
         if (r < 0) {
                 fprintf(stderr, "bench-notify: %s child: handing over the listener: %s\n", mode_names[mode],
                         strerror(-r));
                 _exit(3);
         }
-        if (timed_calls(b, mode, calls, &ns) < 0)
+        if (timed_calls(b, mode, a->calls, &ns) < 0)
                 _exit(4);
         _exit(send(sock, &ns, sizeof(ns), MSG_NOSIGNAL) == (ssize_t) sizeof(ns) ? 0 : 5);
-}
-
-/* -------------------------------------------------------- children, parent side */
-
-static void child_done(struct child *c)
-{
-        if (c->pid > 0) {
-                (void) kill(c->pid, SIGKILL);
-                (void) waitpid(c->pid, NULL, 0);
-                c->pid = 0;
-        }
-        c->sock = safe_close(c->sock);
-}
-
-static int child_start(const struct bench *b, enum mode mode, const char *id, unsigned long calls,
-                       struct child *ret)
-{
-        int sv[2];
-        pid_t pid;
-
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-                return -errno;
-        pid = bench_env_fork(&b->env, SIGKILL);
-        if (pid < 0) {
-                safe_close(sv[0]);
-                safe_close(sv[1]);
-                return pid;
-        }
-        if (pid == 0) {
-                safe_close(sv[0]);
-                child_run(b, mode, id, calls, sv[1]);
-        }
-        safe_close(sv[1]);
-        ret->pid = pid;
-        ret->sock = sv[0];
-        return 0;
-}
-
-/* Reaps the child; 0 if it exited with status 0 (it prints its own errors). */
-static int child_reap(struct child *c)
-{
-        int status;
-
-        while (waitpid(c->pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
-        c->pid = 0;
-        return bench_env_check_exit("the trapped child", status);
-}
-
-/* The listener the raw child sends; checked to be one before use. */
-static int recv_listener(const struct bench *b, int sock, uint64_t deadline)
-{
-        union {
-                struct cmsghdr align;
-                char buf[CMSG_SPACE(sizeof(int))];
-        } control = { .buf = { 0 } };
-        char byte;
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                              .msg_controllen = sizeof(control.buf) };
-        _cleanup_close_ int fd = -EBADF;
-        struct cmsghdr *c;
-        int r;
-
-        r = bench_env_wait_readable(&b->env, sock, deadline);
-        if (r < 0)
-                return r;
-        if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0)
-                return -errno;
-        c = CMSG_FIRSTHDR(&msg);
-        if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
-                return -EBADMSG;
-        memcpy(&fd, CMSG_DATA(c), sizeof(int));
-        r = notify_check_listener(fd);
-        return r < 0 ? r : TAKE_FD(fd);
-}
-
-/* On a tick: -ECHILD if every trapped process is gone, -EINTR/-ETIMEDOUT as check_wait. */
-static int listener_check(const struct bench *b, int listener, uint64_t deadline)
-{
-        struct pollfd p = { .fd = listener, .events = POLLIN };
-
-        if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP) && !(p.revents & POLLIN))
-                return -ECHILD;
-        return bench_env_check_wait(&b->env, deadline);
-}
-
-static int answer_raw(int listener, const struct seccomp_notif *req)
-{
-        if (req->data.nr != __NR_mknodat)
-                return -EPROTO;
-        return notify_send_error(listener, req->id, EPERM);
-}
-
-/* The floor: a blocking RECV and a SEND per call, nothing else. A periodic SIGALRM
- * breaks the RECV so that a dead child, a stop signal or the deadline are noticed. */
-static int serve_raw(const struct bench *b, int listener, unsigned long n, uint64_t deadline)
-{
-        const struct itimerval tick = { { 0, TICK_MS * 1000 }, { 0, TICK_MS * 1000 } };
-        const struct itimerval off = { { 0, 0 }, { 0, 0 } };
-        struct seccomp_notif req;
-        int r = 0;
-
-        if (setitimer(ITIMER_REAL, &tick, NULL) < 0)
-                return -errno;
-        for (unsigned long i = 0; i < n;) {
-                r = notify_recv(listener, &req);
-                if (r == -EINTR || r == -ENOENT) {
-                        r = listener_check(b, listener, deadline);
-                        if (r < 0)
-                                break;
-                        continue;
-                }
-                if (r < 0)
-                        break;
-                /* SEND takes the notify lock interruptibly: the tick can fail it unanswered. */
-                do
-                        r = answer_raw(listener, &req);
-                while (r == -EINTR);
-                if (r < 0)
-                        break;
-                i++;
-        }
-        (void) setitimer(ITIMER_REAL, &off, NULL);
-        return r;
-}
-
-/* The child's elapsed time, then its exit status. */
-static int finish_child(const struct bench *b, struct child *c, uint64_t deadline, uint64_t *ret_ns)
-{
-        uint64_t ns;
-        ssize_t n;
-        int r;
-
-        r = bench_env_wait_readable(&b->env, c->sock, deadline);
-        if (r < 0)
-                return r;
-        n = recv(c->sock, &ns, sizeof(ns), 0);
-        if (n < 0)
-                return -errno;
-        r = child_reap(c);
-        if (r < 0)
-                return r;
-        if (n != (ssize_t) sizeof(ns))
-                return -EBADMSG;
-        *ret_ns = ns;
-        return 0;
-}
-
-static const char *why(int r)
-{
-        switch (r) {
-        case -EINTR: return "interrupted";
-        case -ETIMEDOUT: return "timed out";
-        case -ECHILD: return "see above";
-        default: return strerror(-r);
-        }
 }
 
 /* One round of one mode: µs per call in *ret_us. Prints why it failed. */
 static int run_round(struct bench *b, enum mode mode, unsigned round, unsigned long calls, double *ret_us)
 {
-        _cleanup_(child_done) struct child c = CHILD_NULL;
+        _cleanup_(bench_trap_child_done) struct bench_trap_child c = BENCH_TRAP_CHILD_NULL;
         _cleanup_close_ int listener = -EBADF;
         /* Generous: 500 µs a call on top of a fixed allowance. */
         uint64_t deadline = bench_env_deadline_ms(40000 + (WARMUP_CALLS + calls) / 2);
@@ -438,17 +239,18 @@ static int run_round(struct bench *b, enum mode mode, unsigned round, unsigned l
                 return r;
         }
         snprintf(id, sizeof(id), "bench-notify-%d-%u", (int) getpid(), round);
-        r = child_start(b, mode, id, calls, &c);
+        r = bench_trap_child_start(&b->env, child_run,
+                                   &(struct child_args) { .b = b, .mode = mode, .id = id, .calls = calls }, &c);
         if (r >= 0 && mode == MODE_RAW) {
-                listener = recv_listener(b, c.sock, deadline);
-                r = listener < 0 ? listener : serve_raw(b, listener, WARMUP_CALLS + calls, deadline);
+                listener = bench_trap_recv_listener(&b->env, c.sock, deadline);
+                r = listener < 0 ? listener : bench_trap_serve_raw(&b->env, listener, WARMUP_CALLS + calls, deadline);
         }
         if (r >= 0)
-                r = finish_child(b, &c, deadline, &ns);
+                r = bench_trap_child_read(&b->env, &c, &ns, sizeof(ns), true, deadline);
         if (r >= 0 && mode != MODE_RAW)
                 r = bench_env_daemon_check(&b->env);
         if (r < 0) {
-                fprintf(stderr, "bench-notify: round %u (%s) failed: %s\n", round, mode_names[mode], why(r));
+                fprintf(stderr, "bench-notify: round %u (%s) failed: %s\n", round, mode_names[mode], bench_env_why(r));
                 /* Whether the daemon is why. */
                 if (b->env.daemon > 0)
                         (void) bench_env_daemon_check(&b->env);
@@ -459,22 +261,6 @@ static int run_round(struct bench *b, enum mode mode, unsigned round, unsigned l
 }
 
 /* -------------------------------------------------------------- the report */
-
-static int compare_double(const void *a, const void *b)
-{
-        double x = *(const double *) a, y = *(const double *) b;
-
-        return (x > y) - (x < y);
-}
-
-static double median(const double *v, unsigned n)
-{
-        double s[MAX_ROUNDS];
-
-        memcpy(s, v, n * sizeof(*v));
-        qsort(s, n, sizeof(*s), compare_double);
-        return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
 
 static void print_header(const struct options *o)
 {
@@ -511,7 +297,7 @@ static void print_summary(double us[][_MODE_MAX], unsigned n)
         for (int m = 0; m < _MODE_MAX; m++) {
                 for (unsigned i = 0; i < n; i++)
                         v[i] = us[i][m];
-                med[m] = median(v, n);
+                med[m] = bench_env_median(v, n);
         }
         print_row("med.", "", med);
         printf("\nmedian raw %.1f us/call, seccompd %.1f us/call, ratio %.2f\n", med[MODE_RAW], med[MODE_SECCOMPD],
@@ -558,19 +344,6 @@ static void help(void)
                BENCH_SECCOMPD);
 }
 
-static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
-{
-        char *end;
-        unsigned long v;
-
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-                return -EINVAL;
-        *ret = v;
-        return 0;
-}
-
 /* 1 to run, 0 to exit successfully (help), -EINVAL on bad usage (printed). */
 static int parse_argv(int argc, char **argv, struct options *o)
 {
@@ -588,12 +361,12 @@ static int parse_argv(int argc, char **argv, struct options *o)
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
                 switch (c) {
                 case A_ROUNDS:
-                        if (parse_ulong(optarg, 1, MAX_ROUNDS, &v) < 0)
+                        if (bench_env_parse_ulong(optarg, 1, MAX_ROUNDS, &v) < 0)
                                 goto bad;
                         o->rounds = (unsigned) v;
                         break;
                 case A_CALLS:
-                        if (parse_ulong(optarg, 1, 100000000, &o->calls) < 0)
+                        if (bench_env_parse_ulong(optarg, 1, 100000000, &o->calls) < 0)
                                 goto bad;
                         break;
                 case A_SECCOMPD:
@@ -621,12 +394,6 @@ static void bench_done(struct bench *b)
         bench_env_done(&b->env);
 }
 
-/* SIGALRM only has to break a blocking RECV: installed without SA_RESTART. */
-static void on_alarm(int sig)
-{
-        (void) sig;
-}
-
 /* The inject mode's policy: the brokered file's opens, and nothing else. */
 static int write_inject_policy(const struct bench *b)
 {
@@ -647,11 +414,11 @@ static int write_inject_policy(const struct bench *b)
 
 static int bench_init(struct bench *b)
 {
-        const struct sigaction alarm_action = { .sa_handler = on_alarm };
         int r;
 
-        if (sigaction(SIGALRM, &alarm_action, NULL) < 0)
-                return -errno;
+        r = bench_trap_alarm_init();
+        if (r < 0)
+                return r;
         r = bench_env_init(&b->env);
         if (r < 0)
                 return r;

@@ -47,7 +47,7 @@ check_eq "idle: pending is an empty list" 0 "$(ctl_json '.pending | length' pend
 check_eq "idle: the pending table has only its header" \
         "$(printf 'ID  CONTAINER  PID  SYSCALL  ARGS  AGE  STAGE\nrc=0\n')" "$(sctl pending)"
 check_eq "idle: the containers table has only its header" \
-        "$(printf 'ID  PID  POLICY  LISTENERS  RECEIVED  CONTINUED  ERRNO  EMULATED  FAILED  GONE\nrc=0\n')" \
+        "$(printf 'ID  PID  POLICY  LISTENERS  RECEIVED  CONTINUED  ERRNO  EMULATED  FAILED  GONE  LIMITED\nrc=0\n')" \
         "$(sctl containers)"
 
 # ---- 3. two calls held: what `pending` shows
@@ -108,7 +108,7 @@ check_eq "containers --json while held: listeners, pending, received, emulated, 
         "$(ctl_json '.containers[] | select(.id == "ctl-mknod") |
                 [.listeners, .pending, .counters.received, .counters.emulated, .policy, .policy_version, .init_pid] |
                 map(tostring) | join(" ")' containers)"
-check_eq "containers table while held: the ctl-mknod row" "ctl-mknod $bg1 default v1 1 1 0 0 0 0 0" \
+check_eq "containers table while held: the ctl-mknod row" "ctl-mknod $bg1 default v1 1 1 0 0 0 0 0 0" \
         "$(ctl containers 2>>"$IT_TMP/stderr.log" | awk '$1 == "ctl-mknod" { $1 = $1; print }')"
 check_eq "stats --json while held: containers and pending" "2 2" \
         "$(ctl_json '[.containers, .pending] | map(tostring) | join(" ")' stats)"
@@ -134,10 +134,10 @@ no_containers() { [[ "$(ctl_json .containers stats)" == 0 ]]; }
 wait_for "every caller has exited: no container left" 5 no_containers
 
 s=$(ctl --json stats 2>>"$IT_TMP/stderr.log")
-check_eq "stats --json totals: received continued errored emulated emulate_failed injected caller_gone read_failed" \
-        "6 1 2 2 0 0 0 1" \
+check_eq "stats --json totals: received continued errored emulated emulate_failed injected caller_gone read_failed limited" \
+        "6 1 2 2 0 0 0 1 0" \
         "$(jq -r '.totals | [.received, .continued, .errored, .emulated, .emulate_failed, .injected,
-                .caller_gone, .read_failed] | map(tostring) | join(" ")' <<<"$s")"
+                .caller_gone, .read_failed, .limited] | map(tostring) | join(" ")' <<<"$s")"
 check_eq "stats --json: intake accepted and rejected" "6 0" \
         "$(jq -r '[.intake.accepted, .intake.rejected] | map(tostring) | join(" ")' <<<"$s")"
 check_eq "stats --json: latency count is the number of answered calls" 6 "$(jq -r .latency_ns.count <<<"$s")"

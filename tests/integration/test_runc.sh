@@ -250,8 +250,8 @@ rec=$(ctl_json ".containers[] | select(.id == \"$ID\") |
 check_eq "containers: init pid, policy and version, bundle and counters of $ID" \
         "$init_pid default 1 $X 0 3 2 1 0 0" "$rec"
 row=$(ctl containers 2>>"$IT_TMP/stderr.log" | awk -v id="$ID" '$1 == id { $1 = $1; print }')
-check_eq "seccompctl containers: the row for $ID" "$ID $init_pid default v1 2 3 0 1 2 0 0" "$row"
-check_eq "seccompctl containers: the header" "ID PID POLICY LISTENERS RECEIVED CONTINUED ERRNO EMULATED FAILED GONE" \
+check_eq "seccompctl containers: the row for $ID" "$ID $init_pid default v1 2 3 0 1 2 0 0 0" "$row"
+check_eq "seccompctl containers: the header" "ID PID POLICY LISTENERS RECEIVED CONTINUED ERRNO EMULATED FAILED GONE LIMITED" \
         "$(ctl containers 2>>"$IT_TMP/stderr.log" | head -n 1 | tr -s ' ')"
 
 rc_ kill "$ID" KILL >/dev/null 2>>"$IT_TMP/stderr.log"

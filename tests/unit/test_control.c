@@ -226,6 +226,27 @@ TEST(containers_lists_counters_by_verdict)
         free(json);
 }
 
+TEST(containers_show_the_limits_in_force)
+{
+        struct fixture f;
+        struct policy p = { .limits = { .helper_queue = 3, .read_bytes = LIMIT_UNLIMITED } };
+        char *json;
+        struct fy_document *doc;
+
+        fixture_init(&f, "web", "/srv/bundle", "x");
+        f.ct.counters.limited = 5;
+        f.ct.policy = &p;
+        f.d.config.limits = (struct policy_limits) { .helper_queue = 9, .error = ENOBUFS };
+        doc = ask(&f.d, "containers", &json);
+        EXPECT_STREQ(at(doc, "/containers/0/counters/limited"), "5");
+        EXPECT_STREQ(at(doc, "/containers/0/limits/in_flight"), "256"); /* the default */
+        EXPECT_STREQ(at(doc, "/containers/0/limits/helper_queue"), "3"); /* the policy's */
+        EXPECT_STREQ(at(doc, "/containers/0/limits/read_bytes"), "unlimited");
+        EXPECT_STREQ(at(doc, "/containers/0/limits/errno"), "ENOBUFS"); /* the config's */
+        fy_document_destroy(doc);
+        free(json);
+}
+
 TEST(stats_reports_totals_intake_and_latency)
 {
         struct fixture f;

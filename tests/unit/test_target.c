@@ -290,6 +290,35 @@ TEST(read_mem_into_unmapped_page_is_efault)
         EXPECT_EQ(target_read_mem(p.child, 0, buf, 1), -EFAULT);
 }
 
+TEST(budget_bounds_the_sum_of_reads_and_refuses_before_reading)
+{
+        struct target_budget b = { .limit = 100 };
+        struct pages p;
+        struct target t = TARGET_NULL;
+        char buf[64];
+
+        pages_map(&p, 1, false);
+        memcpy(p.base, "0123456789", 11);
+        pages_fork(&p);
+        t.pid = p.child;
+        t.budget = &b;
+        EXPECT_EQ(target_read_str(&t, addr_of(p.base), buf, sizeof(buf)), 10);
+        EXPECT_EQ(b.used, 11); /* the string and its NUL */
+        EXPECT_EQ(target_read(&t, addr_of(p.base), buf, 64), 0);
+        EXPECT_EQ(b.used, 75);
+        EXPECT_FALSE(b.exceeded);
+        /* 26 left: a 30-byte read is refused whole, and the buffer untouched. */
+        memset(buf, 'x', sizeof(buf));
+        EXPECT_EQ(target_read(&t, addr_of(p.base), buf, 30), -E2BIG);
+        EXPECT_TRUE(b.exceeded);
+        EXPECT_EQ(buf[0], 'x');
+        EXPECT_EQ(b.used, 75);
+        /* No budget, or a zero limit: unbounded. */
+        t.budget = NULL;
+        EXPECT_EQ(target_read(&t, addr_of(p.base), buf, 64), 0);
+        EXPECT_EQ(target_budget_draw(&(struct target_budget) { 0 }, UINT64_MAX), 0);
+}
+
 TEST(read_mem_address_overflow_is_efault)
 {
         struct pages p;
