@@ -153,7 +153,7 @@ _Noreturn static void child_run(const struct trap_opts *o, int sock, pid_t paren
         if (send_int(sock, r, fd) < 0 || r < 0)
                 _exit(3);
         safe_close(fd);
-        r = o->act(o->userdata);
+        r = o->act ? o->act(o->userdata) : 0;
         _exit(send_int(sock, r, -EBADF) < 0 ? 4 : 0);
 }
 

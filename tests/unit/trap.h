@@ -13,7 +13,8 @@ struct trap_opts {
         /* In the child, as root, before the user namespace and the filter: chroot,
          * chdir, umask, credentials... 0 or -errno. May be NULL. */
         int (*setup)(void *userdata);
-        /* In the child under the filter: the trapped call. 0 or a positive errno. */
+        /* In the child under the filter: the trapped call. 0 or a positive errno.
+         * NULL: none (the test only needs a live filtered process). */
         int (*act)(void *userdata);
         void *userdata;
         /* unshare(CLONE_NEWUSER) after setup; the test maps ids 0..65535 to map_outer. */
