@@ -25,6 +25,7 @@ struct vf_alloc {
         char ct_ifname[IF_NAMESIZE];     /* its name in the container, "" until moved */
         char host_mac[18];               /* the MAC before the container's was set, "" when untouched */
         char orig_driver[64];            /* vfio mode: the driver to restore, "" for none */
+        char mode[8];                    /* "vfio" once bound to vfio-pci; "" (netdev) otherwise */
 };
 
 /* Creates |path| (0700, parents too) and opens it. A directory fd or -errno. */

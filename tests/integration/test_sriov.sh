@@ -11,72 +11,7 @@ source "$IT_LIB"
 : "${SECCOMPD_SHIM:?}"
 
 require_runtime
-command -v ip >/dev/null || bail "ip (iproute2) is not installed"
-command -v nsenter >/dev/null || bail "nsenter (util-linux) is not installed"
-
-# ------------------------------------------------------------ the veths
-# VF i's netdev is VETH[i] (its peer PEER[i] stays on the host): names unique
-# to this run, deleted on any exit (a veth left in a dead netns goes with it).
-VETH=() PEER=()
-for i in 0 1 2; do
-        VETH[i]=sdt$$v$i
-        PEER[i]=sdt$$p$i
-        at_exit "ip link del ${VETH[i]}; ip link del ${PEER[i]}"
-        ip link add "${VETH[i]}" type veth peer name "${PEER[i]}" 2>>"$IT_TMP/stderr.log" ||
-                bail "cannot create the veth ${VETH[i]}"
-done
-
-# ------------------------------------------------------- the fake sysfs
-# As fake_sysfs_add_pf/fake_sysfs_add_node: devices/pci0000:BB/ADDR/ with
-# vendor, device, numa_node, driver -> ../../../bus/pci/drivers/NAME, net/IF/;
-# bus/pci/devices/ADDR -> the directory; class/net/IF -> its net/IF; on the PF
-# sriov_totalvfs, sriov_numvfs and virtfnN -> ../VF; on a VF physfn -> ../PF
-# and iommu_group -> ../../../kernel/iommu_groups/N.
-SYSFS=$IT_TMP/sys
-PF=0000:3b:00.0
-PF_IF=sdt$$pf
-VF_ADDR=(0000:3b:02.0 0000:3b:02.1 0000:3b:02.2)
-VF_NUMA=(0 0 1)
-
-# put DIR NAME VALUE: a one-line attribute.
-put() {
-        printf '%s\n' "$3" >"$1/$2"
-}
-
-# add_function ADDR NUMA DEVICE DRIVER IFNAME
-add_function() {
-        local addr=$1 numa=$2 device=$3 driver=$4 ifname=$5 bus=${1:5:2}
-        local dir=$SYSFS/devices/pci0000:$bus/$addr
-        mkdir -p "$dir" "$SYSFS/bus/pci/devices" || bail "mkdir $dir"
-        ln -sfn "../../../devices/pci0000:$bus/$addr" "$SYSFS/bus/pci/devices/$addr"
-        put "$dir" vendor 0x8086
-        put "$dir" device "$device"
-        put "$dir" numa_node "$numa"
-        mkdir -p "$SYSFS/bus/pci/drivers/$driver"
-        ln -sfn "../../../bus/pci/drivers/$driver" "$dir/driver"
-        mkdir -p "$dir/net/$ifname" "$SYSFS/class/net"
-        ln -sfn "../../devices/pci0000:$bus/$addr/net/$ifname" "$SYSFS/class/net/$ifname"
-}
-
-make_sysfs() {
-        local pf_dir=$SYSFS/devices/pci0000:3b/$PF i
-        add_function "$PF" 0 0x1593 ice "$PF_IF"
-        put "$pf_dir" sriov_totalvfs 8
-        put "$pf_dir" sriov_numvfs 3
-        for i in 0 1 2; do
-                add_function "${VF_ADDR[i]}" "${VF_NUMA[i]}" 0x154c iavf "${VETH[i]}"
-                ln -sfn "../$PF" "$SYSFS/devices/pci0000:3b/${VF_ADDR[i]}/physfn"
-                ln -sfn "../${VF_ADDR[i]}" "$pf_dir/virtfn$i"
-                mkdir -p "$SYSFS/kernel/iommu_groups/$((40 + i))"
-                ln -sfn "../../../kernel/iommu_groups/$((40 + i))" \
-                        "$SYSFS/devices/pci0000:3b/${VF_ADDR[i]}/iommu_group"
-        done
-        for i in 0 1; do
-                mkdir -p "$SYSFS/devices/system/node/node$i"
-                put "$SYSFS/devices/system/node/node$i" cpulist "$i"
-        done
-}
-make_sysfs
+source "$(dirname "$IT_LIB")/sriov_lib.sh"
 
 # ----------------------------------------------------- config and daemon
 POOL=itpool
@@ -93,41 +28,15 @@ EOF
 mkdir -p "$IT_TMP/state"
 daemon_start --config "$IT_TMP/seccompd.yaml" --sysfs-root "$SYSFS" --state-dir "$IT_TMP/state"
 
-# vf_rows JQ: one jq expression over each row of `seccompctl vf list --json`,
-# the rows sorted by address, one line each.
-vf_rows() {
-        ctl --json vf list 2>>"$IT_TMP/stderr.log" | jq -r "[.vfs[]] | sort_by(.addr)[] | $1" 2>>"$IT_TMP/stderr.log"
-}
 all_free="0000:3b:02.0 $POOL free 0 ${VETH[0]}
 0000:3b:02.1 $POOL free 0 ${VETH[1]}
 0000:3b:02.2 $POOL free 1 ${VETH[2]}"
 row_fields='[.addr, .pool, .state, (.numa_node | tostring), .host_ifname] | join(" ")'
 check_eq "vf list: the pool's 3 VFs, free, with their NUMA node and netdev" "$all_free" "$(vf_rows "$row_fields")"
 
-# on_host IF: IF is a link in the host's network namespace.
-on_host() {
-        ip link show dev "$1" >/dev/null 2>&1
-}
-# host_links: this run's links on the host, sorted (temporary names included).
-host_links() {
-        ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep "^sdt$$" | sort | tr '\n' ' ' |
-                sed 's/ $//'
-}
 all_links=$(printf '%s\n' "${PEER[@]}" "${VETH[@]}" | sort | tr '\n' ' ' | sed 's/ $//')
 check_eq "host: the 3 veth pairs before any container" "$all_links" "$(host_links)"
 
-# bundle_vf DIR POOL [COUNT]: the hook at createRuntime and poststop, the
-# annotations asking for COUNT VF(s) of POOL as eth1, the container on CPU 1
-# (node 1 in the fake tree).
-bundle_vf() {
-        bundle_jq "$1" --arg shim "$SECCOMPD_SHIM" --arg ctl "$CTL" --arg pool "$2" --arg count "${3:-}" '
-                {path: $shim, args: ["seccompd-shim", "hook", "--socket", $ctl], timeout: 10} as $hook
-                | .hooks = {createRuntime: [$hook], poststop: [$hook]}
-                | .annotations = ({"org.seccompd.policy": "default", "org.seccompd.vf.pool": $pool,
-                                   "org.seccompd.vf.name": "eth1"}
-                                  + if $count == "" then {} else {"org.seccompd.vf.count": $count} end)
-                | .linux.resources.cpu.cpus = "1"'
-}
 
 # ========================================= a container gets a VF as eth1
 B=$IT_TMP/vf
@@ -163,11 +72,6 @@ check_eq "vf list: 0000:3b:02.2 in use by $ID as eth1, the others free" \
         "$(vf_rows '[.addr, .state, .container, .host_ifname, .container_ifname] | join(" ")')"
 check_match "daemon log: the VF passed in" "container $ID: VF 0000:3b:02.2 \\(${VETH[2]}\\) passed in as eth1" \
         "$(cat "$IT_TMP/daemon.log")"
-# state_records: the allocation records in the state dir (not the lock files).
-state_records() {
-        find "$IT_TMP/state" -type f -name 'vf-*' ! -name '*.lock' -printf '%P\n' 2>/dev/null | sort | tr '\n' ' ' |
-                sed 's/ $//'
-}
 check_eq "state dir: one allocation record, for 0000:3b:02.2" "vf-0000:3b:02.2" "$(state_records)"
 
 # ============================== its init dies: the VF comes back, free

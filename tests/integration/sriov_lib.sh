@@ -1,0 +1,188 @@
+# Sourced by the SR-IOV tests after lib.sh: a fake sysfs tree (laid out as
+# tests/unit/fake_sysfs.c does) with one PF of 3 VFs on two NUMA nodes whose
+# netdevs are real veths, and a fake kernel that plays the PCI driver core and
+# sriov_numvfs on it.
+command -v ip >/dev/null || bail "ip (iproute2) is not installed"
+command -v nsenter >/dev/null || bail "nsenter (util-linux) is not installed"
+
+# ------------------------------------------------------------ the veths
+# VF i's netdev is VETH[i] (its peer PEER[i] stays on the host): names unique
+# to this run, deleted on any exit (a veth left in a dead netns goes with it).
+VETH=() PEER=()
+for i in 0 1 2; do
+        VETH[i]=sdt$$v$i
+        PEER[i]=sdt$$p$i
+        at_exit "ip link del ${VETH[i]}; ip link del ${PEER[i]}"
+        ip link add "${VETH[i]}" type veth peer name "${PEER[i]}" 2>>"$IT_TMP/stderr.log" ||
+                bail "cannot create the veth ${VETH[i]}"
+done
+
+# ------------------------------------------------------- the fake sysfs
+# devices/pci0000:BB/ADDR/ with vendor, device, numa_node, driver ->
+# ../../../bus/pci/drivers/NAME, net/IF/; bus/pci/devices/ADDR -> the
+# directory; class/net/IF -> its net/IF; on the PF sriov_totalvfs,
+# sriov_numvfs and virtfnN -> ../VF; on a VF physfn -> ../PF and iommu_group
+# -> ../../../kernel/iommu_groups/N.
+SYSFS=$IT_TMP/sys
+PF=0000:3b:00.0
+PF_IF=sdt$$pf
+VF_ADDR=(0000:3b:02.0 0000:3b:02.1 0000:3b:02.2)
+VF_NUMA=(0 0 1)
+
+# put DIR NAME VALUE: a one-line attribute.
+put() {
+        printf '%s\n' "$3" >"$1/$2"
+}
+
+# add_function ADDR NUMA DEVICE DRIVER [IFNAME]
+add_function() {
+        local addr=$1 numa=$2 device=$3 driver=$4 ifname=${5:-} bus=${1:5:2}
+        local dir=$SYSFS/devices/pci0000:$bus/$addr
+        mkdir -p "$dir" "$SYSFS/bus/pci/devices" || bail "mkdir $dir"
+        ln -sfn "../../../devices/pci0000:$bus/$addr" "$SYSFS/bus/pci/devices/$addr"
+        put "$dir" vendor 0x8086
+        put "$dir" device "$device"
+        put "$dir" numa_node "$numa"
+        : >"$dir/driver_override"
+        add_driver "$driver"
+        ln -sfn "../../../bus/pci/drivers/$driver" "$dir/driver"
+        [[ -n "$ifname" ]] || return 0
+        mkdir -p "$dir/net/$ifname" "$SYSFS/class/net"
+        ln -sfn "../../devices/pci0000:$bus/$addr/net/$ifname" "$SYSFS/class/net/$ifname"
+}
+
+# add_driver NAME: bus/pci/drivers/NAME with its bind and unbind files.
+add_driver() {
+        mkdir -p "$SYSFS/bus/pci/drivers/$1"
+        touch "$SYSFS/bus/pci/drivers/$1/bind" "$SYSFS/bus/pci/drivers/$1/unbind"
+}
+
+# add_vf PF INDEX ADDR NUMA GROUP [IFNAME]: a VF of PF (virtfnINDEX), driver iavf.
+add_vf() {
+        local pf=$1 i=$2 addr=$3 numa=$4 group=$5 ifname=${6:-} bus=${1:5:2}
+        add_function "$addr" "$numa" 0x154c iavf "$ifname"
+        ln -sfn "../$pf" "$SYSFS/devices/pci0000:$bus/$addr/physfn"
+        ln -sfn "../$addr" "$SYSFS/devices/pci0000:$bus/$pf/virtfn$i"
+        mkdir -p "$SYSFS/kernel/iommu_groups/$group"
+        ln -sfn "../../../kernel/iommu_groups/$group" "$SYSFS/devices/pci0000:$bus/$addr/iommu_group"
+}
+
+make_sysfs() {
+        local pf_dir=$SYSFS/devices/pci0000:3b/$PF i
+        add_function "$PF" 0 0x1593 ice "$PF_IF"
+        put "$pf_dir" sriov_totalvfs 8
+        put "$pf_dir" sriov_numvfs 3
+        for i in 0 1 2; do
+                add_vf "$PF" "$i" "${VF_ADDR[i]}" "${VF_NUMA[i]}" $((40 + i)) "${VETH[i]}"
+        done
+        add_driver vfio-pci
+        for i in 0 1; do
+                mkdir -p "$SYSFS/devices/system/node/node$i"
+                put "$SYSFS/devices/system/node/node$i" cpulist "$i"
+        done
+}
+make_sysfs
+
+# vf_set_netdev ADDR IFNAME: the VF's netdev in sysfs is now IFNAME (as the
+# kernel shows a netdev that came back under another name).
+vf_set_netdev() {
+        local dir=$SYSFS/devices/pci0000:${1:5:2}/$1
+        rm -rf "$dir/net"
+        mkdir -p "$dir/net/$2"
+        ln -sfn "../../devices/pci0000:${1:5:2}/$1/net/$2" "$SYSFS/class/net/$2"
+}
+
+# ------------------------------------------------------- the fake kernel
+# Plays the driver core and sriov_numvfs on the fake tree, one change at a
+# time, each logged to $KERNEL_LOG as "DRIVER bind|unbind ADDR" or
+# "PF numvfs N": the daemon waits for each change before its next write, so
+# the log is the order of its writes.
+KERNEL_LOG=$IT_TMP/kernel.log
+: >"$KERNEL_LOG"
+
+# numvfs_change PFDIR N: virtfnN links (and VF directories) to match N.
+numvfs_change() {
+        local pf_dir=$1 n=$2 pf=${1##*/} i link
+        for link in "$pf_dir"/virtfn*; do
+                [[ -L "$link" ]] || continue
+                rm -rf "$pf_dir/$(readlink "$link")" "$SYSFS/bus/pci/devices/$(basename "$(readlink "$link")")" "$link"
+        done
+        for ((i = 0; i < n; i++)); do
+                add_vf "$pf" "$i" "${pf:0:8}$(printf '%02x' $((2 + i / 8))).$((i % 8))" 0 $((60 + i))
+        done
+}
+
+fake_kernel_turn() {
+        local f drv addr dir pf_dir n have
+        for f in "$SYSFS"/bus/pci/drivers/*/bind "$SYSFS"/bus/pci/drivers/*/unbind; do
+                [[ -s "$f" ]] || continue
+                addr=$(<"$f")
+                : >"$f"
+                drv=$(basename "$(dirname "$f")")
+                dir=$SYSFS/bus/pci/devices/$addr/
+                echo "$drv ${f##*/} $addr" >>"$KERNEL_LOG"
+                if [[ "${f##*/}" == unbind ]]; then
+                        rm -f "$dir/driver"
+                        continue
+                fi
+                ln -sfn "../../../bus/pci/drivers/$drv" "$dir/driver"
+                # vfio-pci makes the group's node: class/vfio/GROUP/dev.
+                if [[ "$drv" == vfio-pci ]]; then
+                        n=$(basename "$(readlink "$dir/iommu_group")")
+                        mkdir -p "$SYSFS/class/vfio/$n"
+                        put "$SYSFS/class/vfio/$n" dev "511:$n"
+                fi
+        done
+        for pf_dir in "$SYSFS"/devices/pci0000:*/*; do
+                [[ -f "$pf_dir/sriov_numvfs" ]] || continue
+                n=$(<"$pf_dir/sriov_numvfs")
+                have=$(find "$pf_dir" -maxdepth 1 -name 'virtfn*' | wc -l)
+                [[ "$n" =~ ^[0-9]+$ && "$n" != "$have" ]] || continue
+                echo "${pf_dir##*/} numvfs $n" >>"$KERNEL_LOG"
+                numvfs_change "$pf_dir" "$n"
+        done
+}
+
+fake_kernel_start() {
+        (while :; do fake_kernel_turn; sleep 0.01; done) &
+        FAKE_KERNEL_PID=$!
+        at_exit "kill $FAKE_KERNEL_PID"
+}
+fake_kernel_start
+
+# ----------------------------------------------------- helpers on VFs
+# vf_rows JQ: one jq expression over each row of `seccompctl vf list --json`,
+# the rows sorted by address, one line each.
+vf_rows() {
+        ctl --json vf list 2>>"$IT_TMP/stderr.log" | jq -r "[.vfs[]] | sort_by(.addr)[] | $1" 2>>"$IT_TMP/stderr.log"
+}
+
+# on_host IF: IF is a link in the host's network namespace.
+on_host() {
+        ip link show dev "$1" >/dev/null 2>&1
+}
+
+# host_links: this run's links on the host, sorted (temporary names included).
+host_links() {
+        ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep "^sdt$$" | sort | tr '\n' ' ' |
+                sed 's/ $//'
+}
+
+# state_records: the allocation records in the state dir (not the lock files).
+state_records() {
+        find "$IT_TMP/state" -type f -name 'vf-*' ! -name '*.lock' -printf '%P\n' 2>/dev/null | sort | tr '\n' ' ' |
+                sed 's/ $//'
+}
+
+# bundle_vf DIR POOL [COUNT]: the hook at createRuntime and poststop, the
+# annotations asking for COUNT VF(s) of POOL as eth1, the container on CPU 1
+# (node 1 in the fake tree).
+bundle_vf() {
+        bundle_jq "$1" --arg shim "$SECCOMPD_SHIM" --arg ctl "$CTL" --arg pool "$2" --arg count "${3:-}" '
+                {path: $shim, args: ["seccompd-shim", "hook", "--socket", $ctl], timeout: 10} as $hook
+                | .hooks = {createRuntime: [$hook], poststop: [$hook]}
+                | .annotations = ({"org.seccompd.policy": "default", "org.seccompd.vf.pool": $pool,
+                                   "org.seccompd.vf.name": "eth1"}
+                                  + if $count == "" then {} else {"org.seccompd.vf.count": $count} end)
+                | .linux.resources.cpu.cpus = "1"'
+}
