@@ -1,7 +1,7 @@
 # Sourced by the SR-IOV tests after lib.sh: a fake sysfs tree (laid out as
 # tests/unit/fake_sysfs.c does) with one PF of 3 VFs on two NUMA nodes whose
 # netdevs are real veths, and a fake kernel that plays the PCI driver core and
-# sriov_numvfs on it.
+# sriov_numvfs on it (fake_kernel_start, once the test's tree is complete).
 command -v ip >/dev/null || bail "ip (iproute2) is not installed"
 command -v nsenter >/dev/null || bail "nsenter (util-linux) is not installed"
 
@@ -125,13 +125,14 @@ fake_kernel_turn() {
                         rm -f "$dir/driver"
                         continue
                 fi
-                ln -sfn "../../../bus/pci/drivers/$drv" "$dir/driver"
-                # vfio-pci makes the group's node: class/vfio/GROUP/dev.
+                # vfio-pci's probe makes the group's node (class/vfio/GROUP/dev)
+                # before the bind is done.
                 if [[ "$drv" == vfio-pci ]]; then
                         n=$(basename "$(readlink "$dir/iommu_group")")
                         mkdir -p "$SYSFS/class/vfio/$n"
                         put "$SYSFS/class/vfio/$n" dev "511:$n"
                 fi
+                ln -sfn "../../../bus/pci/drivers/$drv" "$dir/driver"
         done
         for pf_dir in "$SYSFS"/devices/pci0000:*/*; do
                 [[ -f "$pf_dir/sriov_numvfs" ]] || continue
@@ -148,7 +149,6 @@ fake_kernel_start() {
         FAKE_KERNEL_PID=$!
         at_exit "kill $FAKE_KERNEL_PID"
 }
-fake_kernel_start
 
 # ----------------------------------------------------- helpers on VFs
 # vf_rows JQ: one jq expression over each row of `seccompctl vf list --json`,
