@@ -68,9 +68,11 @@ start_ct() {
 ct_pid() {
         rc_ state "$1" | jq -r .pid
 }
-# vf_bundle DIR POOL: a container sleeping, asking for one VF of POOL.
+# vf_bundle DIR POOL: a container sleeping, asking for one VF of POOL (a
+# copy of one bundle made once: make_bundle forks for every busybox applet).
+make_bundle "$IT_TMP/template" host
 vf_bundle() {
-        make_bundle "$1" host
+        cp -a "$IT_TMP/template" "$1" || bail "cp $1"
         bundle_vf "$1" "$2"
         bundle_args "$1" /bin/sleep 1000
 }
@@ -123,8 +125,7 @@ rc_ delete -f "$VID" >/dev/null 2>>"$IT_TMP/stderr.log"
 
 # ===================================================== an empty pool
 E=$IT_TMP/empty
-make_bundle "$E" host
-bundle_vf "$E" empty
+vf_bundle "$E" empty
 bundle_args "$E" /bin/touch /ran
 start_ct "it-empty-$$" "$E"
 check_eq "empty pool: runc run fails" 1 "$rc"
@@ -208,7 +209,6 @@ check_eq "race: on the host only the peers stay (no VF half-moved or renamed)" \
         "$(printf '%s\n' "${PEER[@]}" | sort | tr '\n' ' ' | sed 's/ $//')" "$(host_links)"
 winner=it-life-r1-$$
 [[ "$(cat "$IT_TMP/r1.rc")" == 0 ]] || winner=it-life-r2-$$
-rc_ delete -f "it-life-r1-$$" >/dev/null 2>&1 || true
 [[ "$winner" == "it-life-r1-$$" ]] || rc_ delete -f "it-life-r1-$$" >/dev/null 2>&1
 [[ "$winner" == "it-life-r2-$$" ]] || rc_ delete -f "it-life-r2-$$" >/dev/null 2>&1
 
@@ -219,8 +219,7 @@ check_eq "PF gone: vf list shows its 3 VFs missing, still in use" "0000:3b:02.0 
 0000:3b:02.1 missing
 0000:3b:02.2 missing" "$(vf_rows '[.addr, (if .missing then "missing" else .state end)] | join(" ")' | grep 3b:)"
 G=$IT_TMP/g
-make_bundle "$G" host
-bundle_vf "$G" itpool
+vf_bundle "$G" itpool
 bundle_args "$G" /bin/touch /ran
 start_ct "it-life-g-$$" "$G"
 check_eq "PF gone: a request fails" 1 "$rc"
