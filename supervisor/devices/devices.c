@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -234,6 +235,10 @@ static int pass_vfio(struct container *c, const struct sysfs_vf_table *t, int sy
                 r = devices_vfio_give(&dc->vfio, vf->iommu_group, dc->group_devs[i], &what);
                 if (r < 0)
                         snprintf(errbuf, errlen, "VF %s: %s in the container: %s", a->addr, what, strerror(-r));
+                else if (dc->vfio.cgroup_fd < 0)
+                        log_info("container %s: no cgroup v1 devices controller: its own config must allow "
+                                 "c 10:196 and c %u:%u (docs/sriov.md)", c->id, major(dc->group_devs[i]),
+                                 minor(dc->group_devs[i]));
         }
         return r;
 }
