@@ -418,7 +418,8 @@ static int rows_from(struct daemon *d, const struct sysfs_vf_table *t, const str
 
                 if (!pool)
                         continue;
-                rows[n] = (struct devices_vf_row) { .pool = pool, .numa_node = vf->numa_node };
+                rows[n] = (struct devices_vf_row) { .numa_node = vf->numa_node };
+                snprintf(rows[n].pool, sizeof(rows[n].pool), "%s", pool);
                 snprintf(rows[n].addr, sizeof(rows[n].addr), "%s", vf->addr);
                 snprintf(rows[n].ifname, sizeof(rows[n].ifname), "%s", vf->ifname);
                 n++;
@@ -431,15 +432,15 @@ static int rows_from(struct daemon *d, const struct sysfs_vf_table *t, const str
                 if (i == n) {
                         const struct sysfs_vf *vf = sysfs_vf_find(t, recs[j].addr);
 
-                        rows[n] = (struct devices_vf_row) { .pool = "", .numa_node = vf ? vf->numa_node : -1,
-                                                            .missing = !vf };
+                        rows[n] = (struct devices_vf_row) { .numa_node = vf ? vf->numa_node : -1, .missing = !vf };
                         snprintf(rows[n].addr, sizeof(rows[n].addr), "%s", recs[j].addr);
                         n++;
                 }
                 rows[i].in_use = true;
                 rows[i].alloc = recs[j];
+                /* Copied: |recs| is freed before the rows are read. */
                 if (!rows[i].pool[0])
-                        rows[i].pool = recs[j].pool;
+                        snprintf(rows[i].pool, sizeof(rows[i].pool), "%s", recs[j].pool);
         }
         return (int) n;
 }

@@ -55,7 +55,7 @@ struct devices_container *devices_container_free(struct devices_container *dc);
  * every recorded one sysfs no longer shows (missing). */
 struct devices_vf_row {
         char addr[PCI_ADDR_MAX];
-        const char *pool;          /* the config's name; "" for none */
+        char pool[64];             /* the config's name, or the record's; "" for none */
         int numa_node;             /* -1: unknown */
         char ifname[IF_NAMESIZE];  /* on the host now, "" when none */
         bool missing;              /* recorded but not in sysfs */
