@@ -183,7 +183,13 @@ static void give_back(struct vf_netdev *host, int sysfs_fd, const char *id, stru
 
         if (strcmp(a->mode, "vfio") == 0)
                 give_back_vfio(sysfs_fd, id, dc, i);
-        else if (a->ct_ifname[0] && host) {
+        else if (a->ct_ifname[0] && !host) {
+                /* Without rtnetlink it cannot come out: freeing its record would
+                 * offer a VF that is still in the container. */
+                log_warning("container %s: VF %s (%s) left in the container and recorded: no rtnetlink socket", id,
+                            a->addr, a->ct_ifname);
+                return;
+        } else if (a->ct_ifname[0]) {
                 r = vf_netdev_reclaim(host, dc->netns_fd, a->ct_ifname, a->host_ifname, name, &step);
                 if (r < 0)
                         log_warning_errno(r, "container %s: VF %s (%s): %s failed, it is %s%s: %m", id, a->addr,
