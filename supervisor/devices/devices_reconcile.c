@@ -207,6 +207,8 @@ static int free_vfio(struct pass *p, const struct vf_alloc *rec)
                 return log_warning_errno(r, "VF %s (of %s, gone): %s failed restoring driver %s: %m", rec->addr,
                                          rec->container, vf_vfio_step_name(step),
                                          rec->orig_driver[0] ? rec->orig_driver : "(none)");
+        log_info("VF %s of container %s (init pid %d gone) back on %s", rec->addr, rec->container, (int) rec->pid,
+                 rec->orig_driver[0] ? rec->orig_driver : "no driver");
         return 0;
 }
 

@@ -3,9 +3,10 @@
 # plays sriov_numvfs and the driver core): VFs made at daemon start (numvfs);
 # a vfio pool (the VF bound to vfio-pci, /dev/vfio/vfio and /dev/vfio/GROUP in
 # a real runc container and allowed in its devices cgroup, all undone at its
-# exit); an empty pool; the daemon SIGKILLed with containers holding VFs and
-# restarted (the live one's VF re-adopted and released at its exit, the one
-# that died meanwhile freed once its netdev is back on the host; numvfs not
+# exit); an empty pool; the daemon SIGKILLed with netdev and vfio containers
+# holding VFs and restarted (the live ones' VFs re-adopted and released at
+# their exit; of those that died meanwhile, the vfio VF back on its driver at
+# once, the netdev VF freed once its netdev is back on the host; numvfs not
 # changed under a VF in use); two containers racing for the last VF; a PF
 # that disappears from sysfs.
 source "$IT_LIB"
@@ -151,14 +152,31 @@ start_ct "$KID" "$K"
 check_eq "restart: container K starts with a VF" 0 "$rc"
 check_eq "restart: A holds 0000:3b:02.2 (node 1), K 0000:3b:02.0 (node 0)" "vf-0000:3b:02.0 vf-0000:3b:02.2" \
         "$(state_records)"
+# Two vfio containers too: W lives on, X dies while no daemon runs.
+W=$IT_TMP/w X=$IT_TMP/x WID=it-life-w-$$ XID=it-life-x-$$
+vf_bundle "$W" vfpool
+vf_bundle "$X" vfpool
+start_ct "$WID" "$W"
+check_eq "restart: vfio container W starts" 0 "$rc"
+start_ct "$XID" "$X"
+check_eq "restart: vfio container X starts" 0 "$rc"
+xinit=$(ct_pid "$XID")
+# records_of PREFIX: the state dir's records for PCI addresses PREFIX*.
+records_of() {
+        state_records | tr ' ' '\n' | grep "^vf-$1" | tr '\n' ' ' | sed 's/ $//'
+}
+check_eq "restart: W and X hold PF2's two VFs" "vf-${VFIO_VF[0]} vf-${VFIO_VF[1]}" "$(records_of 0000:5e)"
 kill -KILL "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=
 # While no daemon runs, K dies: its netns goes, and with it the veth (a real
-# VF would come back to the host, maybe as devN).
+# VF would come back to the host, maybe as devN); and X dies.
 rc_ kill "$KID" KILL 2>>"$IT_TMP/stderr.log"
+rc_ kill "$XID" KILL 2>>"$IT_TMP/stderr.log"
 gone_veth0() { ! on_host "${VETH[0]}"; }
 wait_for "restart: with the daemon down, K's veth went with K's netns" 10 gone_veth0
+x_gone() { ! kill -0 "$xinit" 2>/dev/null; }
+wait_for "restart: with the daemon down, X's init is gone" 10 x_gone
 write_config 4
 daemon_start "${DAEMON_ARGS[@]}"
 log=$(cat "$IT_TMP/daemon.log")
@@ -176,13 +194,26 @@ at_exit "ip link del $DEVN"
 ip link add "$DEVN" type veth peer name "${PEER[0]}" 2>>"$IT_TMP/stderr.log"
 vf_set_netdev 0000:3b:02.0 "$DEVN"
 wait_for "restart: K's netdev, back as $DEVN, renamed ${VETH[0]}" 10 on_host "${VETH[0]}"
-k_free() { [[ "$(state_records)" == "vf-0000:3b:02.2" ]]; }
+k_free() { [[ "$(records_of 0000:3b)" == "vf-0000:3b:02.2" ]]; }
 wait_for "restart: K's record freed, A's kept" 10 k_free
 vf_set_netdev 0000:3b:02.0 "${VETH[0]}"
 check_match "restart: daemon log: K's VF given back" \
         "VF 0000:3b:02.0 of container $KID \\(init pid [0-9]+ gone\\) back on the host as ${VETH[0]}" \
         "$(cat "$IT_TMP/daemon.log")"
 rc_ delete -f "$KID" >/dev/null 2>&1
+log=$(cat "$IT_TMP/daemon.log")
+check_match "restart: W's vfio VF re-adopted" "container $WID: VF ${VFIO_VF[0]} re-adopted" "$log"
+check_match "restart: X's vfio VF given back to iavf at once" \
+        "VF ${VFIO_VF[1]} of container $XID \\(init pid $xinit gone\\) back on iavf" "$log"
+check_eq "restart: X's VF on iavf again, its record gone" "iavf vf-${VFIO_VF[0]}" \
+        "$(basename "$(readlink "$SYSFS/bus/pci/devices/${VFIO_VF[1]}/driver")") $(records_of 0000:5e)"
+check_eq "restart: W's VF still on vfio-pci" "vfio-pci" \
+        "$(basename "$(readlink "$SYSFS/bus/pci/devices/${VFIO_VF[0]}/driver")")"
+rc_ kill "$WID" KILL 2>>"$IT_TMP/stderr.log"
+w_back() { [[ "$(readlink "$SYSFS/bus/pci/devices/${VFIO_VF[0]}/driver")" == */iavf && -z "$(records_of 0000:5e)" ]]; }
+wait_for "restart: W (re-adopted) killed: its VF back on iavf, its record gone" 10 w_back
+rc_ delete -f "$WID" >/dev/null 2>&1
+rc_ delete -f "$XID" >/dev/null 2>&1
 
 # ============================== two containers race for the last VF
 B1=$IT_TMP/b
