@@ -3,8 +3,10 @@
 # plays sriov_numvfs and the driver core): VFs made at daemon start (numvfs);
 # a vfio pool (the VF bound to vfio-pci, /dev/vfio/vfio and /dev/vfio/GROUP in
 # a real runc container and allowed in its devices cgroup, all undone at its
-# exit); an empty pool; the daemon SIGKILLed with netdev and vfio containers
-# holding VFs and restarted (the live ones' VFs re-adopted and released at
+# exit); an empty pool; a daemon killed in the middle of a pass (a record for
+# a dead init, the netdev under its temporary name); the daemon SIGKILLed
+# with netdev and vfio containers holding VFs and restarted (the live ones'
+# VFs re-adopted and released at
 # their exit; of those that died meanwhile, the vfio VF back on its driver at
 # once, the netdev VF freed once its netdev is back on the host; numvfs not
 # changed under a VF in use); two containers racing for the last VF; a PF
@@ -177,6 +179,18 @@ gone_veth0() { ! on_host "${VETH[0]}"; }
 wait_for "restart: with the daemon down, K's veth went with K's netns" 10 gone_veth0
 x_gone() { ! kill -0 "$xinit" 2>/dev/null; }
 wait_for "restart: with the daemon down, X's init is gone" 10 x_gone
+# A daemon killed in the middle of a pass: VF 0000:3b:02.1 recorded for a
+# container whose init is gone, its netdev left on the host under the
+# temporary name of the pass.
+true &
+deadpid=$!
+wait "$deadpid"
+TMPN=sdt$$t1
+ip link set "${VETH[1]}" name "$TMPN" 2>>"$IT_TMP/stderr.log"
+at_exit "ip link set $TMPN name ${VETH[1]}"
+vf_set_netdev 0000:3b:02.1 "$TMPN"
+printf '%s\n' addr=0000:3b:02.1 pool=itpool container=it-life-crash-$$ pid=$deadpid pid_start=1 \
+        host_ifname="${VETH[1]}" ct_ifname= host_mac= orig_driver= mode= >"$IT_TMP/state/vf-0000:3b:02.1"
 write_config 4
 daemon_start "${DAEMON_ARGS[@]}"
 log=$(cat "$IT_TMP/daemon.log")
@@ -186,6 +200,11 @@ check_match "restart: K's VF missing (its netdev is not on the host)" \
 check_match "restart: numvfs 4 not applied to a PF with VFs in use" \
         "pool itpool: PF $PF_IF: not changing sriov_numvfs from 3 to 4: 2 of its VFs are in use" "$log"
 check_eq "restart: the fake kernel saw no numvfs write on PF" "" "$(grep "^$PF numvfs" "$KERNEL_LOG")"
+vf_set_netdev 0000:3b:02.1 "${VETH[1]}"
+check_eq "restart: the half-passed VF is back under its name, its record gone" "${VETH[1]} absent" \
+        "$(on_host "${VETH[1]}" && echo "${VETH[1]}") $([[ -e "$IT_TMP/state/vf-0000:3b:02.1" ]] && echo present || echo absent)"
+check_match "restart: daemon log: the half-passed VF given back" \
+        "VF 0000:3b:02.1 of container it-life-crash-$$ \\(init pid $deadpid gone\\) back on the host as ${VETH[1]}" "$log"
 check_eq "restart: A's VF still in its container" "eth1" \
         "$(nsenter -t "$apid" -n ip -o link show eth1 2>&1 | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }')"
 # The kernel brings K's netdev back under another name.
