@@ -6,7 +6,9 @@
 # nested-containers policy; then bench-nshelper: microseconds per mount-namespace
 # operation through the namespace helper against a fork per call; then
 # bench-flood: a quiet container's p50/p99 alone and beside a flooding one (the
-# p99 ratio issue 8 wants within 2x), with the raw loop's. Arguments go
+# p99 ratio issue 8 wants within 2x), with the raw loop's; then bench-vf:
+# milliseconds to pass one VF into a container and back (median of 50) and the
+# rtnetlink round trips each way. Arguments go
 # to bench-notify, e.g.
 #   bash scripts/bench.sh --rounds 9 --calls 50000
 set -euo pipefail
@@ -25,7 +27,7 @@ else
 fi
 # Only what the benchmark runs.
 ninja -C "$BUILD" supervisor/seccompd tests/bench/bench-notify tests/bench/bench-policy tests/bench/bench-nshelper \
-        tests/bench/bench-flood
+        tests/bench/bench-flood tests/bench/bench-vf
 "$BUILD/tests/bench/bench-notify" --seccompd "$PWD/$BUILD/supervisor/seccompd" "$@"
 echo
 "$BUILD/tests/bench/bench-policy"
@@ -33,3 +35,5 @@ echo
 "$BUILD/tests/bench/bench-nshelper"
 echo
 "$BUILD/tests/bench/bench-flood" --seccompd "$PWD/$BUILD/supervisor/seccompd"
+echo
+"$BUILD/tests/bench/bench-vf"

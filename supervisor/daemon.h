@@ -16,6 +16,7 @@ struct intake_oci;
 struct intake_lxc;
 struct control;
 struct policy_store;
+struct devices_reconcile;
 
 struct daemon_options {
         const char *socket_path;     /* OCI listenerPath socket */
@@ -47,5 +48,6 @@ struct daemon {
         struct intake_oci *intake;
         struct intake_lxc *lxc;
         struct control *control;
+        struct devices_reconcile *vf_reconcile; /* VFs re-adopted or missing at start; NULL before */
         bool stopping;
 };

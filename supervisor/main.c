@@ -17,6 +17,8 @@
 #include "supervisor/activation.h"
 #include "supervisor/control.h"
 #include "supervisor/daemon.h"
+#include "supervisor/devices/devices_numvfs.h"
+#include "supervisor/devices/devices_reconcile.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/fuse_run.h"
 #include "supervisor/intake_lxc.h"
@@ -161,6 +163,7 @@ static void daemon_stop(struct daemon *d, const char *why)
         d->lxc = intake_lxc_free(d->lxc);
         d->control = control_free(d->control);
         registry_close_all(&d->registry);
+        devices_reconcile_stop(d);
         fuse_run_close_all(d);
         uv_close((uv_handle_t *) &d->sigterm, NULL);
         uv_close((uv_handle_t *) &d->sigint, NULL);
@@ -264,6 +267,12 @@ static int daemon_init(struct daemon *d, struct activation *act)
         r = load_config(d);
         if (r < 0)
                 return r;
+        /* Before any container can ask for a VF: the records first (a VF of a
+         * container that died meanwhile is free again), then the VF counts. */
+        r = devices_reconcile(d);
+        if (r < 0)
+                return r;
+        devices_numvfs_apply(d);
         r = daemon_load_policies(d);
         if (r < 0)
                 return r;

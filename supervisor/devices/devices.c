@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -17,15 +18,10 @@
 #include "supervisor/devices/vf_settings.h"
 #include "supervisor/devices/vf_netdev.h"
 #include "supervisor/devices/vf_pool.h"
+#include "supervisor/devices/vf_vfio.h"
 #include "supervisor/oci_state.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/registry.h"
-
-struct devices_container {
-        int netns_fd;                   /* c's network namespace, held until the release */
-        size_t n;
-        struct vf_alloc vfs[VF_REQUEST_MAX];
-};
 
 _Static_assert(PASSTHROUGH_VF_MAX <= VF_REQUEST_MAX, "a request's VFs fit in devices_container.vfs");
 
@@ -38,6 +34,7 @@ struct devices_container *devices_container_free(struct devices_container *dc)
 {
         if (dc) {
                 safe_close(dc->netns_fd);
+                devices_vfio_target_close(&dc->vfio);
                 free(dc);
         }
         return NULL;
@@ -80,11 +77,6 @@ static int parse_request(struct daemon *d, const struct oci_state *s, struct dev
                 snprintf(errbuf, errlen, "VF pool \"%s\" (%s): no such VF pool in %s", req->vf.pool,
                          has_pv ? "policy" : DEVICES_ANNOTATION_POOL, d->opt.config_path);
                 return -EINVAL;
-        }
-        if (req->pool->mode != VF_POOL_NETDEV) {
-                snprintf(errbuf, errlen, "VF pool %s: mode %s is not supported yet", req->vf.pool,
-                         vf_pool_mode_name(req->pool->mode));
-                return -EOPNOTSUPP;
         }
         return 1;
 }
@@ -135,8 +127,30 @@ static int allocate(struct container *c, const struct devices_request *req,
         return r;
 }
 
+/* vfio mode: the nodes out of the container, the VF back to its driver. */
+static void give_back_vfio(int sysfs_fd, const char *id, struct devices_container *dc, size_t i)
+{
+        struct vf_alloc *a = &dc->vfs[i];
+        enum vf_vfio_step step;
+        int r;
+
+        if (dc->group_devs[i] && dc->vfio.dev_fd >= 0) {
+                r = devices_vfio_take(&dc->vfio, dc->groups[i], dc->group_devs[i], i == 0);
+                if (r < 0)
+                        log_warning_errno(r, "container %s: VF %s: removing /dev/vfio/%d: %m", id, a->addr,
+                                          dc->groups[i]);
+        }
+        r = vf_vfio_restore(sysfs_fd, a->addr, a->orig_driver, &step);
+        if (r < 0)
+                log_warning_errno(r, "container %s: VF %s: %s failed giving it back to %s: %m", id, a->addr,
+                                  vf_vfio_step_name(step), a->orig_driver[0] ? a->orig_driver : "no driver");
+        else
+                log_info("container %s: VF %s back on %s", id, a->addr,
+                         a->orig_driver[0] ? a->orig_driver : "no driver");
+}
+
 /* Gives back VF |i| of dc: out of the container, then free. */
-static void give_back(struct vf_netdev *host, const struct container *c, struct devices_container *dc, size_t i,
+static void give_back(struct vf_netdev *host, int sysfs_fd, const char *id, struct devices_container *dc, size_t i,
                       int state_fd)
 {
         struct vf_alloc *a = &dc->vfs[i];
@@ -144,27 +158,38 @@ static void give_back(struct vf_netdev *host, const struct container *c, struct 
         char name[IF_NAMESIZE] = "";
         int r;
 
-        if (a->ct_ifname[0]) {
+        if (strcmp(a->mode, "vfio") == 0)
+                give_back_vfio(sysfs_fd, id, dc, i);
+        else if (a->ct_ifname[0] && !host) {
+                /* Without rtnetlink it cannot come out: freeing its record would
+                 * offer a VF that is still in the container. */
+                log_warning("container %s: VF %s (%s) left in the container and recorded: no rtnetlink socket", id,
+                            a->addr, a->ct_ifname);
+                return;
+        } else if (a->ct_ifname[0]) {
                 r = vf_netdev_reclaim(host, dc->netns_fd, a->ct_ifname, a->host_ifname, name, &step);
                 if (r < 0)
-                        log_warning_errno(r, "container %s: VF %s (%s): %s failed, it is %s%s: %m", c->id, a->addr,
+                        log_warning_errno(r, "container %s: VF %s (%s): %s failed, it is %s%s: %m", id, a->addr,
                                           a->ct_ifname, vf_pass_step_name(step),
                                           name[0] ? "on the host as " : "left in the container", name);
                 else
-                        log_info("container %s: VF %s back on the host as %s", c->id, a->addr, name);
+                        log_info("container %s: VF %s back on the host as %s", id, a->addr, name);
         }
-        if (a->saved.pf_ifname[0]) {
+        if (a->saved.pf_ifname[0] && !host)
+                log_warning("container %s: VF %s: its VF settings on PF %s stay as the container had them: no "
+                            "rtnetlink socket", id, a->addr, a->saved.pf_ifname);
+        else if (a->saved.pf_ifname[0]) {
                 r = vf_settings_restore(host, &a->saved);
                 if (r < 0)
-                        log_warning_errno(r, "container %s: VF %s: PF %s cannot set its VF settings back: %m", c->id,
+                        log_warning_errno(r, "container %s: VF %s: PF %s cannot set its VF settings back: %m", id,
                                           a->addr, a->saved.pf_ifname);
                 else
-                        log_info("container %s: VF %s: its settings on PF %s restored", c->id, a->addr,
+                        log_info("container %s: VF %s: its settings on PF %s restored", id, a->addr,
                                  a->saved.pf_ifname);
         }
-        r = vf_pool_release(state_fd, a->addr, c->id);
+        r = vf_pool_release(state_fd, a->addr, id);
         if (r < 0)
-                log_warning_errno(r, "container %s: VF %s: cannot free its record: %m", c->id, a->addr);
+                log_warning_errno(r, "container %s: VF %s: cannot free its record: %m", id, a->addr);
 }
 
 struct record_ctx {
@@ -203,6 +228,57 @@ static int set_vf(struct vf_netdev *host, const struct devices_request *req, siz
         if (r < 0)
                 snprintf(errbuf, errlen, "VF %s (index %u): PF %s %s%s%s (%s)", a->addr, vf->index, vf->pf_ifname,
                          vf_settings_step_name(step), what[0] ? ": " : "", what, strerror(-r));
+        return r;
+}
+
+/* vfio mode: every VF of dc bound to vfio-pci, its nodes in the container. */
+static int pass_vfio(struct vf_netdev *host, struct container *c, const struct devices_request *req,
+                     const struct sysfs_vf_table *t, int sysfs_fd, int state_fd, struct devices_container *dc,
+                     char *errbuf, size_t errlen)
+{
+        int r = devices_vfio_target_open(c, &dc->vfio, errbuf, errlen);
+
+        for (size_t i = 0; i < dc->n && r >= 0; i++) {
+                struct vf_alloc *a = &dc->vfs[i];
+                const struct sysfs_vf *vf = sysfs_vf_find(t, a->addr);
+                enum vf_vfio_step step;
+                const char *what;
+
+                if (!vf || vf->iommu_group < 0) {
+                        snprintf(errbuf, errlen, "VF %s has no IOMMU group (is the IOMMU on?)", a->addr);
+                        return -ENODEV;
+                }
+                dc->groups[i] = vf->iommu_group;
+                /* MAC, VLAN...: the PF applies them whichever driver the VF has. */
+                r = set_vf(host, req, i, vf, a, state_fd, errbuf, errlen);
+                if (r < 0)
+                        return r;
+                r = vf_vfio_bind(sysfs_fd, a->addr, a->orig_driver, &step);
+                if (r < 0) {
+                        snprintf(errbuf, errlen, "VF %s: binding it to vfio-pci: %s failed: %s", a->addr,
+                                 vf_vfio_step_name(step), strerror(-r));
+                        return r;
+                }
+                snprintf(a->mode, sizeof(a->mode), "vfio");
+                r = vf_pool_update(state_fd, a);
+                if (r < 0) {
+                        snprintf(errbuf, errlen, "VF %s: cannot record its binding: %s", a->addr, strerror(-r));
+                        return r;
+                }
+                r = vf_vfio_group_devnum(sysfs_fd, vf->iommu_group, &dc->group_devs[i]);
+                if (r < 0) {
+                        snprintf(errbuf, errlen, "VF %s: IOMMU group %d has no vfio node (class/vfio/%d/dev): %s",
+                                 a->addr, vf->iommu_group, vf->iommu_group, strerror(-r));
+                        return r;
+                }
+                r = devices_vfio_give(&dc->vfio, vf->iommu_group, dc->group_devs[i], &what);
+                if (r < 0)
+                        snprintf(errbuf, errlen, "VF %s: %s in the container: %s", a->addr, what, strerror(-r));
+                else if (dc->vfio.cgroup_fd < 0)
+                        log_info("container %s: no cgroup v1 devices controller: its own config must allow "
+                                 "c 10:196 and c %u:%u (docs/sriov.md)", c->id, major(dc->group_devs[i]),
+                                 minor(dc->group_devs[i]));
+        }
         return r;
 }
 
@@ -270,8 +346,8 @@ static int do_register(struct daemon *d, struct container *c, const struct devic
         struct vf_netdev *host = NULL;
         int r;
 
-        dc->netns_fd = open_netns(c);
-        if (dc->netns_fd < 0) {
+        dc->netns_fd = req->pool->mode == VF_POOL_NETDEV ? open_netns(c) : -EBADF;
+        if (dc->netns_fd < 0 && req->pool->mode == VF_POOL_NETDEV) {
                 snprintf(errbuf, errlen, "the network namespace of pid %d: %s", (int) c->init_pid,
                          strerror(-dc->netns_fd));
                 return dc->netns_fd;
@@ -290,11 +366,13 @@ static int do_register(struct daemon *d, struct container *c, const struct devic
         r = vf_netdev_new(&host);
         if (r < 0)
                 snprintf(errbuf, errlen, "rtnetlink: %s", strerror(-r));
+        else if (req->pool->mode == VF_POOL_VFIO)
+                r = pass_vfio(host, c, req, &t, sysfs_fd, state_fd, dc, errbuf, errlen);
         else
                 r = pass_all(host, req, &t, state_fd, dc, errbuf, errlen);
         if (r < 0)
                 for (size_t i = dc->n; i > 0; i--)
-                        give_back(host, c, dc, i - 1, state_fd);
+                        give_back(host, sysfs_fd, c->id, dc, i - 1, state_fd);
         else
                 log_debug("container %s: VFs passed in %u rtnetlink round trips", c->id, vf_netdev_round_trips(host));
         vf_netdev_free(host);
@@ -318,40 +396,51 @@ int devices_on_register(struct daemon *d, struct container *c, char *errbuf, siz
         if (!dc)
                 return log_warning_errno(-ENOMEM, "container %s: out of memory", c->id);
         dc->netns_fd = -EBADF;
+        dc->vfio = (struct devices_vfio_target) { .dev_fd = -EBADF, .cgroup_fd = -EBADF };
         r = do_register(d, c, &req, dc, errbuf, errlen);
         if (r < 0)
                 return log_warning_errno(r, "container %s: VF passthrough failed, nothing kept: %s", c->id, errbuf);
         for (size_t i = 0; i < dc->n; i++)
-                log_info("container %s: VF %s (%s) passed in as %s", c->id, dc->vfs[i].addr,
-                         dc->vfs[i].host_ifname, dc->vfs[i].ct_ifname);
+                if (req.pool->mode == VF_POOL_VFIO)
+                        log_info("container %s: VF %s bound to vfio-pci (was %s), /dev/vfio/%d passed in", c->id,
+                                 dc->vfs[i].addr, dc->vfs[i].orig_driver[0] ? dc->vfs[i].orig_driver : "unbound",
+                                 dc->groups[i]);
+                else
+                        log_info("container %s: VF %s (%s) passed in as %s", c->id, dc->vfs[i].addr,
+                                 dc->vfs[i].host_ifname, dc->vfs[i].ct_ifname);
         c->devices = TAKE_PTR(dc);
         return 0;
+}
+
+void devices_give_back(struct daemon *d, const char *id, struct devices_container *dc)
+{
+        _cleanup_close_ int state_fd = vf_state_open(d->opt.state_dir);
+        _cleanup_close_ int sysfs_fd = open(d->opt.sysfs_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct vf_netdev *host = NULL;
+        int r;
+
+        if (sysfs_fd < 0)
+                log_warning_errno(-errno, "container %s: %s: %m", id, d->opt.sysfs_root);
+        if (state_fd < 0) {
+                log_warning_errno(state_fd, "container %s: %s: cannot give its VFs back: %m", id, d->opt.state_dir);
+                return;
+        }
+        r = vf_netdev_new(&host);
+        if (r < 0)
+                log_warning_errno(r, "container %s: rtnetlink: %m", id);
+        for (size_t i = dc->n; i > 0; i--)
+                give_back(host, sysfs_fd, id, dc, i - 1, state_fd);
+        if (host)
+                log_debug("container %s: VFs given back in %u rtnetlink round trips", id, vf_netdev_round_trips(host));
+        vf_netdev_free(host);
 }
 
 void devices_on_unregister(struct daemon *d, struct container *c)
 {
         _cleanup_(devices_container_freep) struct devices_container *dc = TAKE_PTR(c->devices);
-        _cleanup_close_ int state_fd = -EBADF;
-        struct vf_netdev *host = NULL;
-        int r;
 
-        if (!dc)
-                return;
-        state_fd = vf_state_open(d->opt.state_dir);
-        if (state_fd < 0) {
-                log_warning_errno(state_fd, "container %s: %s: cannot give its VFs back: %m", c->id,
-                                  d->opt.state_dir);
-                return;
-        }
-        r = vf_netdev_new(&host);
-        if (r < 0)
-                log_warning_errno(r, "container %s: rtnetlink: %m", c->id);
-        for (size_t i = dc->n; i > 0 && host; i--)
-                give_back(host, c, dc, i - 1, state_fd);
-        if (host)
-                log_debug("container %s: VFs given back in %u rtnetlink round trips", c->id,
-                          vf_netdev_round_trips(host));
-        vf_netdev_free(host);
+        if (dc)
+                devices_give_back(d, c->id, dc);
 }
 
 static const char *pool_of(const struct daemon *d, const struct sysfs_vf *vf)
@@ -373,7 +462,8 @@ static int rows_from(struct daemon *d, const struct sysfs_vf_table *t, const str
 
                 if (!pool)
                         continue;
-                rows[n] = (struct devices_vf_row) { .pool = pool, .numa_node = vf->numa_node };
+                rows[n] = (struct devices_vf_row) { .numa_node = vf->numa_node };
+                snprintf(rows[n].pool, sizeof(rows[n].pool), "%s", pool);
                 snprintf(rows[n].addr, sizeof(rows[n].addr), "%s", vf->addr);
                 snprintf(rows[n].ifname, sizeof(rows[n].ifname), "%s", vf->ifname);
                 n++;
@@ -386,15 +476,15 @@ static int rows_from(struct daemon *d, const struct sysfs_vf_table *t, const str
                 if (i == n) {
                         const struct sysfs_vf *vf = sysfs_vf_find(t, recs[j].addr);
 
-                        rows[n] = (struct devices_vf_row) { .pool = "", .numa_node = vf ? vf->numa_node : -1,
-                                                            .missing = !vf };
+                        rows[n] = (struct devices_vf_row) { .numa_node = vf ? vf->numa_node : -1, .missing = !vf };
                         snprintf(rows[n].addr, sizeof(rows[n].addr), "%s", recs[j].addr);
                         n++;
                 }
                 rows[i].in_use = true;
                 rows[i].alloc = recs[j];
+                /* Copied: |recs| is freed before the rows are read. */
                 if (!rows[i].pool[0])
-                        rows[i].pool = recs[j].pool;
+                        snprintf(rows[i].pool, sizeof(rows[i].pool), "%s", recs[j].pool);
         }
         return (int) n;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/fileio.h"
@@ -174,8 +175,7 @@ static int read_attr(int dirfd, const char *name, char *buf, size_t size)
         return 0;
 }
 
-/* The last component of link |name| in |dirfd|; -ENOENT when there is none. */
-static int read_link_name(int dirfd, const char *name, char *buf, size_t size)
+int sysfs_read_link_name(int dirfd, const char *name, char *buf, size_t size)
 {
         char target[PATH_MAX];
         ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
@@ -232,7 +232,7 @@ static int read_ids(int dirfd, uint16_t *vendor, uint16_t *device, int *numa)
         return r < 0 ? r : sysfs_parse_numa_node(buf, numa);
 }
 
-static int open_device(int root_fd, const char *addr)
+int sysfs_open_device(int root_fd, const char *addr)
 {
         char path[64];
         int fd;
@@ -246,7 +246,7 @@ static int open_device(int root_fd, const char *addr)
 
 static int read_vf(int root_fd, const struct sysfs_pf *pf, const char *addr, unsigned index, struct sysfs_vf *vf)
 {
-        _cleanup_close_ int fd = open_device(root_fd, addr);
+        _cleanup_close_ int fd = sysfs_open_device(root_fd, addr);
         char buf[32];
         int r;
 
@@ -259,11 +259,11 @@ static int read_vf(int root_fd, const struct sysfs_pf *pf, const char *addr, uns
         r = read_ids(fd, &vf->vendor, &vf->device, &vf->numa_node);
         if (r < 0)
                 return r;
-        r = read_link_name(fd, "driver", vf->driver, sizeof(vf->driver));
+        r = sysfs_read_link_name(fd, "driver", vf->driver, sizeof(vf->driver));
         if (r < 0 && r != -ENOENT)
                 return r;
         vf->driver_kind = sysfs_driver_kind(vf->driver);
-        r = read_link_name(fd, "iommu_group", buf, sizeof(buf));
+        r = sysfs_read_link_name(fd, "iommu_group", buf, sizeof(buf));
         if (r >= 0)
                 r = sysfs_parse_numa_node(buf, &vf->iommu_group);
         if (r < 0 && r != -ENOENT)
@@ -274,7 +274,7 @@ static int read_vf(int root_fd, const struct sysfs_pf *pf, const char *addr, uns
 /* Fills |pf| when |addr| is a PF: 0, or -ENODEV when it is not one. */
 static int read_pf(int root_fd, const char *addr, struct sysfs_pf *pf)
 {
-        _cleanup_close_ int fd = open_device(root_fd, addr);
+        _cleanup_close_ int fd = sysfs_open_device(root_fd, addr);
         char buf[32];
         int r;
 
@@ -312,7 +312,7 @@ static int push_vf(struct sysfs_vf_table *t, const struct sysfs_vf *vf)
 /* Adds the VFs of |pf| by index: virtfn0 .. virtfn(num_vfs-1). */
 static int scan_vfs(int root_fd, const struct sysfs_pf *pf, struct sysfs_vf_table *t)
 {
-        _cleanup_close_ int fd = open_device(root_fd, pf->addr);
+        _cleanup_close_ int fd = sysfs_open_device(root_fd, pf->addr);
 
         if (fd < 0)
                 return fd;
@@ -322,7 +322,7 @@ static int scan_vfs(int root_fd, const struct sysfs_pf *pf, struct sysfs_vf_tabl
                 int r;
 
                 snprintf(link, sizeof(link), "virtfn%u", i);
-                r = read_link_name(fd, link, addr, sizeof(addr));
+                r = sysfs_read_link_name(fd, link, addr, sizeof(addr));
                 if (r >= 0 && !sysfs_pci_addr_valid(addr))
                         r = -EINVAL;
                 if (r >= 0)
@@ -422,9 +422,10 @@ const struct sysfs_pf *sysfs_pf_find_ifname(const struct sysfs_vf_table *t, cons
         return NULL;
 }
 
-static int write_attr(int dirfd, const char *name, const char *value)
+int sysfs_write_attr(int dirfd, const char *name, const char *value)
 {
-        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_TRUNC as a shell's ">" does: sysfs ignores it, a plain file gets the value alone. */
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
         size_t len = strlen(value);
         ssize_t n;
 
@@ -436,11 +437,70 @@ static int write_attr(int dirfd, const char *name, const char *value)
         return (size_t) n == len ? 0 : -EIO;
 }
 
-int sysfs_vf_set_numvfs(int root_fd, const char *pf_addr, unsigned n)
+/* The PF's virtfnN links, counted. */
+static int count_virtfn(int pf_fd)
 {
-        _cleanup_close_ int fd = open_device(root_fd, pf_addr);
-        struct sysfs_pf pf;
+        _cleanup_close_ int fd = openat(pf_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct dirent *de;
+        unsigned v;
+        DIR *dir;
+        int n = 0;
+
+        if (fd < 0)
+                return -errno;
+        dir = fdopendir(fd);
+        if (!dir)
+                return -errno;
+        TAKE_FD(fd);
+        while ((de = readdir(dir)))
+                if (sysfs_parse_virtfn(de->d_name, &v) >= 0)
+                        n++;
+        closedir(dir);
+        return n;
+}
+
+int sysfs_wait(int timeout_ms, int (*done)(const void *arg), const void *arg)
+{
+        const struct timespec step = { .tv_nsec = SYSFS_WAIT_STEP_MS * 1000000L };
+        int r;
+
+        for (int waited = 0;; waited += SYSFS_WAIT_STEP_MS) {
+                r = done(arg);
+                if (r != 0 || waited >= timeout_ms)
+                        return r < 0 ? r : r > 0 ? 0 : -ETIMEDOUT;
+                nanosleep(&step, NULL);
+        }
+}
+
+struct numvfs_wait {
+        int pf_fd;
+        unsigned n;
+};
+
+static int has_n_virtfn(const void *arg)
+{
+        const struct numvfs_wait *w = arg;
+        int n = count_virtfn(w->pf_fd);
+
+        return n < 0 ? n : (unsigned) n == w->n;
+}
+
+/* Writes |n| and waits for as many virtfnN links. */
+static int write_numvfs(int pf_fd, unsigned n, int timeout_ms)
+{
+        struct numvfs_wait w = { .pf_fd = pf_fd, .n = n };
         char buf[16];
+        int r;
+
+        snprintf(buf, sizeof(buf), "%u", n);
+        r = sysfs_write_attr(pf_fd, "sriov_numvfs", buf);
+        return r < 0 || timeout_ms < 0 ? r : sysfs_wait(timeout_ms, has_n_virtfn, &w);
+}
+
+int sysfs_vf_set_numvfs(int root_fd, const char *pf_addr, unsigned n, int timeout_ms)
+{
+        _cleanup_close_ int fd = sysfs_open_device(root_fd, pf_addr);
+        struct sysfs_pf pf;
         int r;
 
         if (fd < 0)
@@ -453,12 +513,9 @@ int sysfs_vf_set_numvfs(int root_fd, const char *pf_addr, unsigned n)
         if (n == pf.num_vfs)
                 return 0;
         if (pf.num_vfs != 0) {
-                r = write_attr(fd, "sriov_numvfs", "0");
+                r = write_numvfs(fd, 0, timeout_ms);
                 if (r < 0)
                         return r;
         }
-        if (n == 0)
-                return 0;
-        snprintf(buf, sizeof(buf), "%u", n);
-        return write_attr(fd, "sriov_numvfs", buf);
+        return n == 0 ? 0 : write_numvfs(fd, n, timeout_ms);
 }

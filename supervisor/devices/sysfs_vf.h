@@ -75,6 +75,23 @@ const struct sysfs_vf *sysfs_vf_find(const struct sysfs_vf_table *t, const char 
 const struct sysfs_pf *sysfs_pf_find_ifname(const struct sysfs_vf_table *t, const char *ifname);
 
 /* Sets the PF's VF count (bus/pci/devices/ADDR/sriov_numvfs): the kernel
- * refuses to change a non-zero count, so 0 is written first then. 0, -ERANGE
- * (above sriov_totalvfs), or the -errno of the read or write. Does not log. */
-int sysfs_vf_set_numvfs(int root_fd, const char *pf_addr, unsigned n);
+ * refuses to change a non-zero count, so 0 is written first then. After each
+ * write, waits up to |timeout_ms| for the PF to show as many virtfnN links
+ * (the kernel makes them before the write returns; a test's fake tree makes
+ * them when it sees the write); a negative timeout does not wait. 0, -ERANGE
+ * (above sriov_totalvfs), -ETIMEDOUT, or the -errno of a read or write.
+ * Does not log. */
+int sysfs_vf_set_numvfs(int root_fd, const char *pf_addr, unsigned n, int timeout_ms);
+
+/* Helpers for the writers of device attributes (vf_vfio.c). */
+/* bus/pci/devices/ADDR under |root_fd|: a directory fd, -EINVAL for a bad address, -errno. */
+int sysfs_open_device(int root_fd, const char *addr);
+/* Writes |value| to attribute |name| of |dirfd| in one write. 0 or -errno. */
+int sysfs_write_attr(int dirfd, const char *name, const char *value);
+/* The last component of link |name| in |dirfd|; -ENOENT when there is none. */
+int sysfs_read_link_name(int dirfd, const char *name, char *buf, size_t size);
+/* Polls |done| (1: done, 0: not yet, -errno: stop) every SYSFS_WAIT_STEP_MS
+ * for up to |timeout_ms|. 0, -ETIMEDOUT, or done's -errno. Blocks: for sysfs
+ * state the kernel changes synchronously, so real trees never wait. */
+#define SYSFS_WAIT_STEP_MS 5
+int sysfs_wait(int timeout_ms, int (*done)(const void *arg), const void *arg);

@@ -58,9 +58,9 @@ int vf_state_format(const struct vf_alloc *a, char *buf, size_t size)
 {
         int n = snprintf(buf, size,
                         "addr=%s\npool=%s\ncontainer=%s\npid=%d\npid_start=%" PRIu64
-                        "\nhost_ifname=%s\nct_ifname=%s\nhost_mac=%s\norig_driver=%s\n",
+                        "\nhost_ifname=%s\nct_ifname=%s\nhost_mac=%s\norig_driver=%s\nmode=%s\n",
                         a->addr, a->pool, a->container, (int) a->pid, a->pid_start, a->host_ifname, a->ct_ifname,
-                        a->host_mac, a->orig_driver), m;
+                        a->host_mac, a->orig_driver, a->mode), m;
         size_t used = n < 0 ? 0 : (size_t) n < size ? (size_t) n : size;
 
         if (n < 0)
@@ -109,6 +109,7 @@ static int parse_line(char *line, struct vf_alloc *a)
         STR_FIELD(ct_ifname)
         STR_FIELD(host_mac)
         STR_FIELD(orig_driver)
+        STR_FIELD(mode)
 #undef STR_FIELD
         if (strcmp(line, "pid_start") == 0)
                 return parse_number(v, UINT64_MAX, &a->pid_start);

@@ -30,6 +30,7 @@ struct vf_alloc {
         char orig_driver[64];            /* vfio mode: the driver to restore, "" for none */
         struct vf_saved saved;           /* VF settings changed through the PF, restored at release
                                           * (saved_* keys; none when nothing was changed) */
+        char mode[8];                    /* "vfio" once bound to vfio-pci; "" (netdev) otherwise */
 };
 
 /* Creates |path| (0700, parents too) and opens it. A directory fd or -errno. */

@@ -25,6 +25,7 @@
 #include "common/macro.h"
 #include "emulators/mount.h"
 #include "emulators/nshelper.h"
+#include "tests/bench/bench_median.h"
 
 #define REPLY_TIMEOUT_MS 10000
 
@@ -49,19 +50,6 @@ static uint64_t now_ns(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000000ULL + (uint64_t) ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-        double x = *(const double *) a, y = *(const double *) b;
-
-        return x < y ? -1 : x > y;
-}
-
-static double median(double *v, unsigned n)
-{
-        qsort(v, n, sizeof(*v), cmp_double);
-        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static int box_start(struct bench *b)
@@ -258,7 +246,7 @@ static int run(struct bench *b, unsigned rounds, unsigned long calls)
                 }
         printf("\n");
         for (int op = 0; op < _OP_MAX; op++) {
-                double h = median(us[op][MODE_HELPER], rounds), f = median(us[op][MODE_FORK], rounds);
+                double h = bench_median(us[op][MODE_HELPER], rounds), f = bench_median(us[op][MODE_FORK], rounds);
 
                 printf("median %-12s helper %.1f us/call, fork per call %.1f us/call, ratio %.1f\n", op_names[op], h, f,
                        f / h);

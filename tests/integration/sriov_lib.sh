@@ -1,7 +1,9 @@
 # Shared by the SR-IOV integration tests (sourced after lib.sh): a fake sysfs
 # tree (one PF, 3 VFs on two NUMA nodes, laid out as tests/unit/fake_sysfs.c
 # does) whose VFs' netdevs are real veths, a daemon config with one netdev
-# pool over it, and checks of where the veths are and what is recorded.
+# pool over it, a fake kernel that plays the PCI driver core and
+# sriov_numvfs on the tree (fake_kernel_start, once the test's tree is
+# complete), and checks of where the veths are and what is recorded.
 
 # sriov_setup PREFIX [real-pf]: VETH[i] and PEER[i] (i = 0..2) named PREFIX
 # vI / pI, deleted on any exit (a veth left in a dead netns goes with it); the
@@ -44,6 +46,7 @@ pools:
       drivers: [iavf]
 EOF
         mkdir -p "$IT_TMP/state"
+        : >"$KERNEL_LOG"
         all_links=$(printf '%s\n' "${PEER[@]}" "${VETH[@]}" | sort | tr '\n' ' ' | sed 's/ $//')
         all_free="0000:3b:02.0 $POOL free 0 ${VETH[0]}
 0000:3b:02.1 $POOL free 0 ${VETH[1]}
@@ -53,29 +56,48 @@ EOF
 
 # ------------------------------------------------------- the fake sysfs
 # As fake_sysfs_add_pf/fake_sysfs_add_node: devices/pci0000:BB/ADDR/ with
-# vendor, device, numa_node, driver -> ../../../bus/pci/drivers/NAME, net/IF/;
-# bus/pci/devices/ADDR -> the directory; class/net/IF -> its net/IF; on the PF
-# sriov_totalvfs, sriov_numvfs and virtfnN -> ../VF; on a VF physfn -> ../PF
-# and iommu_group -> ../../../kernel/iommu_groups/N.
+# vendor, device, numa_node, driver_override, driver ->
+# ../../../bus/pci/drivers/NAME, net/IF/; bus/pci/devices/ADDR -> the
+# directory; class/net/IF -> its net/IF; on the PF sriov_totalvfs,
+# sriov_numvfs and virtfnN -> ../VF; on a VF physfn -> ../PF and iommu_group
+# -> ../../../kernel/iommu_groups/N.
 
 # put DIR NAME VALUE: a one-line attribute.
 put() {
         printf '%s\n' "$3" >"$1/$2"
 }
 
-# add_function ADDR NUMA DEVICE DRIVER IFNAME
+# add_function ADDR NUMA DEVICE DRIVER [IFNAME]
 add_function() {
-        local addr=$1 numa=$2 device=$3 driver=$4 ifname=$5 bus=${1:5:2}
+        local addr=$1 numa=$2 device=$3 driver=$4 ifname=${5:-} bus=${1:5:2}
         local dir=$SYSFS/devices/pci0000:$bus/$addr
         mkdir -p "$dir" "$SYSFS/bus/pci/devices" || bail "mkdir $dir"
         ln -sfn "../../../devices/pci0000:$bus/$addr" "$SYSFS/bus/pci/devices/$addr"
         put "$dir" vendor 0x8086
         put "$dir" device "$device"
         put "$dir" numa_node "$numa"
-        mkdir -p "$SYSFS/bus/pci/drivers/$driver"
+        : >"$dir/driver_override"
+        add_driver "$driver"
         ln -sfn "../../../bus/pci/drivers/$driver" "$dir/driver"
+        [[ -n "$ifname" ]] || return 0
         mkdir -p "$dir/net/$ifname" "$SYSFS/class/net"
         ln -sfn "../../devices/pci0000:$bus/$addr/net/$ifname" "$SYSFS/class/net/$ifname"
+}
+
+# add_driver NAME: bus/pci/drivers/NAME with its bind and unbind files.
+add_driver() {
+        mkdir -p "$SYSFS/bus/pci/drivers/$1"
+        touch "$SYSFS/bus/pci/drivers/$1/bind" "$SYSFS/bus/pci/drivers/$1/unbind"
+}
+
+# add_vf PF INDEX ADDR NUMA GROUP [IFNAME]: a VF of PF (virtfnINDEX), driver iavf.
+add_vf() {
+        local pf=$1 i=$2 addr=$3 numa=$4 group=$5 ifname=${6:-} bus=${1:5:2}
+        add_function "$addr" "$numa" 0x154c iavf "$ifname"
+        ln -sfn "../$pf" "$SYSFS/devices/pci0000:$bus/$addr/physfn"
+        ln -sfn "../$addr" "$SYSFS/devices/pci0000:$bus/$pf/virtfn$i"
+        mkdir -p "$SYSFS/kernel/iommu_groups/$group"
+        ln -sfn "../../../kernel/iommu_groups/$group" "$SYSFS/devices/pci0000:$bus/$addr/iommu_group"
 }
 
 sriov_make_sysfs() {
@@ -84,17 +106,84 @@ sriov_make_sysfs() {
         put "$pf_dir" sriov_totalvfs 8
         put "$pf_dir" sriov_numvfs 3
         for i in 0 1 2; do
-                add_function "${VF_ADDR[i]}" "${VF_NUMA[i]}" 0x154c iavf "${VETH[i]}"
-                ln -sfn "../$PF" "$SYSFS/devices/pci0000:3b/${VF_ADDR[i]}/physfn"
-                ln -sfn "../${VF_ADDR[i]}" "$pf_dir/virtfn$i"
-                mkdir -p "$SYSFS/kernel/iommu_groups/$((40 + i))"
-                ln -sfn "../../../kernel/iommu_groups/$((40 + i))" \
-                        "$SYSFS/devices/pci0000:3b/${VF_ADDR[i]}/iommu_group"
+                add_vf "$PF" "$i" "${VF_ADDR[i]}" "${VF_NUMA[i]}" $((40 + i)) "${VETH[i]}"
         done
+        add_driver vfio-pci
         for i in 0 1; do
                 mkdir -p "$SYSFS/devices/system/node/node$i"
                 put "$SYSFS/devices/system/node/node$i" cpulist "$i"
         done
+}
+# vf_set_netdev ADDR IFNAME: the VF's netdev in sysfs is now IFNAME (as the
+# kernel shows a netdev that came back under another name).
+vf_set_netdev() {
+        local dir=$SYSFS/devices/pci0000:${1:5:2}/$1
+        rm -rf "$dir/net"
+        mkdir -p "$dir/net/$2"
+        ln -sfn "../../devices/pci0000:${1:5:2}/$1/net/$2" "$SYSFS/class/net/$2"
+}
+
+# ------------------------------------------------------- the fake kernel
+# Plays the driver core and sriov_numvfs on the fake tree, one change at a
+# time, each logged to $KERNEL_LOG as "DRIVER bind|unbind ADDR" or
+# "PF numvfs N": the daemon waits for each change before its next write, so
+# the log is the order of its writes.
+KERNEL_LOG=$IT_TMP/kernel.log
+
+# numvfs_change PFDIR N: virtfnN links (and VF directories) to match N.
+numvfs_change() {
+        local pf_dir=$1 n=$2 pf=${1##*/} i link
+        for link in "$pf_dir"/virtfn*; do
+                [[ -L "$link" ]] || continue
+                rm -rf "$pf_dir/$(readlink "$link")" "$SYSFS/bus/pci/devices/$(basename "$(readlink "$link")")" "$link"
+        done
+        for ((i = 0; i < n; i++)); do
+                add_vf "$pf" "$i" "${pf:0:8}$(printf '%02x' $((2 + i / 8))).$((i % 8))" 0 $((60 + i))
+        done
+}
+
+# One look at the tree; forks only when something changed (it runs every
+# 20 ms on a 2-core machine shared with the containers under test).
+fake_kernel_turn() {
+        local f drv addr dir pf_dir n links
+        for f in "$SYSFS"/bus/pci/drivers/*/bind "$SYSFS"/bus/pci/drivers/*/unbind; do
+                [[ -s "$f" ]] || continue
+                read -r addr <"$f"
+                : >"$f"
+                drv=${f%/*}
+                drv=${drv##*/}
+                dir=$SYSFS/bus/pci/devices/$addr
+                echo "$drv ${f##*/} $addr" >>"$KERNEL_LOG"
+                if [[ "${f##*/}" == unbind ]]; then
+                        rm -f "$dir/driver"
+                        continue
+                fi
+                # vfio-pci's probe makes the group's node (class/vfio/GROUP/dev)
+                # before the bind is done.
+                if [[ "$drv" == vfio-pci ]]; then
+                        n=$(readlink "$dir/iommu_group")
+                        n=${n##*/}
+                        mkdir -p "$SYSFS/class/vfio/$n"
+                        put "$SYSFS/class/vfio/$n" dev "511:$n"
+                fi
+                ln -sfn "../../../bus/pci/drivers/$drv" "$dir/driver"
+        done
+        for pf_dir in "$SYSFS"/devices/pci0000:*/*; do
+                [[ -f "$pf_dir/sriov_numvfs" ]] || continue
+                read -r n <"$pf_dir/sriov_numvfs"
+                links=("$pf_dir"/virtfn*)
+                [[ "$n" =~ ^[0-9]+$ && "$n" != "${#links[@]}" ]] || continue
+                echo "${pf_dir##*/} numvfs $n" >>"$KERNEL_LOG"
+                numvfs_change "$pf_dir" "$n"
+        done
+}
+
+fake_kernel_start() {
+        mkfifo "$IT_TMP/kernel.tick" || bail "mkfifo"
+        # read -t on a fifo opened read-write: a 20 ms sleep without a fork.
+        (shopt -s nullglob; while :; do fake_kernel_turn; read -rt 0.02 <>"$IT_TMP/kernel.tick"; done) &
+        FAKE_KERNEL_PID=$!
+        at_exit "kill $FAKE_KERNEL_PID"
 }
 
 # ------------------------------------------------------------- checks

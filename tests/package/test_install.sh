@@ -42,6 +42,7 @@ if [[ -d "$STAGE$POLICY_DIR" ]]; then
 else
         not_ok "the policy directory is installed" "expected: a directory at \$DESTDIR$POLICY_DIR" "got:      none"
 fi
+check_file "example daemon config" "$DATADIR/seccompd/examples/seccompd.yaml" 644
 for f in seccompd.seccomp seccompd.conf container.conf; do
         check_file "LXC example $f" "$DATADIR/seccompd/examples/lxc/$f" 644
 done
@@ -59,5 +60,6 @@ fi
 # Nothing else: a new file here is a decision, made by changing this list.
 expected=$(printf '%s\n' "$SBINDIR/seccompd" "$SBINDIR/seccompctl" "$SBINDIR/seccompd-shim" "${man[@]}" "${units[@]}" \
         "$DATADIR"/seccompd/examples/policies/{default,deny-all,device-broker,nested-containers,vf-netdev}.yaml \
-        "$DATADIR"/seccompd/examples/lxc/{seccompd.seccomp,seccompd.conf,container.conf} | sort)
+        "$DATADIR"/seccompd/examples/lxc/{seccompd.seccomp,seccompd.conf,container.conf} \
+        "$DATADIR/seccompd/examples/seccompd.yaml" | sort)
 check_eq "the installed files are exactly those" "$expected" "$(cd "$STAGE" && find . -type f | sed 's|^\.||' | sort)"

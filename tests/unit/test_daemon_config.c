@@ -99,3 +99,23 @@ TEST(errors_carry_line_and_column)
         expect_error("pools:\n  - name: a\n    numvfs: -1\n", 3, 13, "numvfs");
         expect_error("pools: [\n", 2, 1, "");
 }
+
+TEST(the_shipped_example_loads)
+{
+        struct daemon_config cfg = { 0 };
+        const struct vf_pool_spec *p;
+
+        ASSERT_EQ(daemon_config_load(SOURCE_ROOT "/examples/seccompd.yaml", &cfg), 0);
+        ASSERT_EQ(cfg.n_pools, 2);
+        p = daemon_config_pool(&cfg, "fast");
+        ASSERT_TRUE(p != NULL);
+        EXPECT_EQ(p->mode, VF_POOL_NETDEV);
+        EXPECT_EQ(p->numvfs, 8);
+        EXPECT_EQ(p->n_pfs, 2);
+        p = daemon_config_pool(&cfg, "dpdk");
+        ASSERT_TRUE(p != NULL);
+        EXPECT_EQ(p->mode, VF_POOL_VFIO);
+        EXPECT_EQ(p->numa, VF_POOL_NUMA_REQUIRE);
+        EXPECT_EQ(p->numvfs, -1);
+        daemon_config_clear(&cfg);
+}

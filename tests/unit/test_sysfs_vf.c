@@ -191,11 +191,11 @@ TEST(set_numvfs_bounds_and_writes)
 
         make_tree(root);
         fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        EXPECT_EQ(sysfs_vf_set_numvfs(fd, "0000:3b:00.0", 9), -ERANGE);
-        EXPECT_EQ(sysfs_vf_set_numvfs(fd, "0000:3b:00.0", 3), 0);
-        EXPECT_EQ(sysfs_vf_set_numvfs(fd, "0000:3b:00.0", 5), 0);
+        EXPECT_EQ(sysfs_vf_set_numvfs(fd, "0000:3b:00.0", 9, -1), -ERANGE);
+        EXPECT_EQ(sysfs_vf_set_numvfs(fd, "0000:3b:00.0", 3, -1), 0);
+        EXPECT_EQ(sysfs_vf_set_numvfs(fd, "0000:3b:00.0", 5, -1), 0);
         EXPECT_EQ(read_numvfs(root), 5);
-        EXPECT_EQ(sysfs_vf_set_numvfs(fd, "../../x", 1), -EINVAL);
+        EXPECT_EQ(sysfs_vf_set_numvfs(fd, "../../x", 1, -1), -EINVAL);
         fake_sysfs_remove(root);
         close(fd);
 }

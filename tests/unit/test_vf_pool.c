@@ -99,7 +99,7 @@ TEST(numa_nodes_of_cpus_come_from_node_cpulists)
 TEST(records_round_trip_through_the_state_dir)
 {
         struct fixture f;
-        struct vf_alloc a = { "0000:3b:02.1", "fast", "ct-1", 42, 777, "vfa1", "eth1", "02:00:00:00:00:01", "", { .pf_ifname = "" } }, b;
+        struct vf_alloc a = { "0000:3b:02.1", "fast", "ct-1", 42, 777, "vfa1", "eth1", "02:00:00:00:00:01", "", { .pf_ifname = "" }, "vfio" }, b;
         struct vf_alloc *all = NULL;
         size_t n = 0;
 
