@@ -16,6 +16,8 @@ struct intake_oci;
 struct intake_lxc;
 struct control;
 struct policy_store;
+struct survive;
+struct upgrade;
 
 struct daemon_options {
         const char *socket_path;     /* OCI listenerPath socket */
@@ -27,11 +29,15 @@ struct daemon_options {
         const char *config_path;     /* the daemon config; DAEMON_CONFIG_DEFAULT */
         const char *sysfs_root;      /* where SR-IOV state is read ("/sys"; a fake tree in tests) */
         const char *state_dir;       /* VF allocations, kept across daemon restarts */
+        const char *keeper_path;     /* the fd keeper's socket */
+        bool no_keeper;              /* --no-keeper */
+        const char *run_keeper;      /* --keeper PATH: be the keeper */
+        char **argv;                 /* ours: an upgrade starts the new binary with them */
 };
 
 struct daemon {
         uv_loop_t loop;
-        uv_signal_t sigterm, sigint, sighup;
+        uv_signal_t sigterm, sigint, sighup, sigusr2;
         struct daemon_options opt;
         struct daemon_config config; /* from opt.config_path, or the defaults (empty) */
         struct syscall_table *syscalls;
@@ -47,5 +53,13 @@ struct daemon {
         struct intake_oci *intake;
         struct intake_lxc *lxc;
         struct control *control;
+        struct survive *survive;     /* the fd keeper's side (survive.h); NULL without one */
+        struct upgrade *upgrade;     /* a handover in progress (upgrade.h); NULL otherwise */
+        /* main.c's, for the upgrade: binds the intake, LXC and control sockets
+         * again (0 or -errno, logs); closes the intakes; stops the daemon (|keep_containers|: the fd
+         * keeper keeps them for the next daemon, else their supervision ends). */
+        int (*reopen_sockets)(struct daemon *d);
+        void (*close_intakes)(struct daemon *d); /* the OCI and LXC sockets: nothing new arrives */
+        void (*stop)(struct daemon *d, const char *why, bool keep_containers);
         bool stopping;
 };

@@ -22,6 +22,7 @@
 #include "supervisor/answer.h"
 #include "supervisor/daemon.h"
 #include "supervisor/emulate.h"
+#include "supervisor/survive.h"
 #include "supervisor/fuse_run.h"
 #include "supervisor/helper_link.h"
 
@@ -188,6 +189,8 @@ void emulate_notification(struct notification *n)
                 dispatch_drop(n);
                 return;
         }
+        /* From here the call may half-happen: a restart must not run it again. */
+        survive_notification_acting(n);
         if (r >= 0)
                 r = fn(&(struct emulate_ctx) { .n = n, .p = n->verdict.params, .t = &t, .fd_out = &fd,
                                                .why = &why });

@@ -1,0 +1,61 @@
+/* In-flight notifications in a memfd the fd keeper holds, so that the next
+ * daemon answers what this one received and did not answer (docs/survival.md).
+ * The table is mmap'd: recording a notification is a few stores, no syscall.
+ *
+ * Slots hold (listener key, stage, the 80-byte struct seccomp_notif); per
+ * listener a "last id" slot says which id was received last, so that a call
+ * received but not yet recorded when the daemon died is found by probing the
+ * ids just past it with ID_VALID. */
+#pragma once
+
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define INFLIGHT_SLOTS 4096
+#define INFLIGHT_LISTENERS 4096
+
+enum inflight_stage {
+        INFLIGHT_FREE = 0,
+        INFLIGHT_RECEIVED = 1, /* nothing done for it yet: safe to run again */
+        INFLIGHT_ACTING = 2,   /* an emulation or injection began: may have half-happened */
+};
+
+struct inflight_slot {
+        uint64_t listener_key;
+        uint32_t stage;
+        uint32_t reserved;
+        struct seccomp_notif notif;
+};
+
+struct inflight_last {
+        uint64_t listener_key; /* 0: free */
+        uint64_t last_id;
+};
+
+struct inflight;
+
+/* Maps |fd| (a previous daemon's table, taken over) when it is a table of this
+ * layout, else creates a new memfd table. *ret_fd is its memfd (owned by the
+ * table; store a duplicate). 0 or -errno. Does not log. */
+int inflight_open(int fd, struct inflight **ret);
+struct inflight *inflight_free(struct inflight *t);
+int inflight_fd(const struct inflight *t);
+
+/* Copies out what the previous daemon left (in-use slots and last ids; the
+ * caller frees both arrays) and clears the table for this daemon. 0 or -ENOMEM. */
+int inflight_take_old(struct inflight *t, struct inflight_slot **ret_slots, size_t *ret_n_slots,
+                      struct inflight_last **ret_last, size_t *ret_n_last);
+
+/* A listener's last-id slot: its index + 1, or 0 when the table is full (its
+ * calls are then not recorded). */
+uint32_t inflight_listener_add(struct inflight *t, uint64_t listener_key);
+void inflight_listener_remove(struct inflight *t, uint32_t lslot);
+
+/* Records notification |notif| received on listener (lslot, key): returns the
+ * slot index + 1, or 0 when the table is full. t may be NULL (returns 0). */
+uint32_t inflight_record(struct inflight *t, uint32_t lslot, uint64_t listener_key,
+                         const struct seccomp_notif *notif);
+void inflight_set_stage(struct inflight *t, uint32_t slot, enum inflight_stage stage);
+/* Frees a slot (answered, dropped); slot 0 is none. */
+void inflight_clear(struct inflight *t, uint32_t slot);
