@@ -15,7 +15,7 @@
 #include "supervisor/inflight.h"
 
 #define MAGIC "SECCMPDI"
-#define VERSION 1
+#define VERSION 2
 
 struct header {
         char magic[8];
@@ -130,7 +130,7 @@ int inflight_take_old(struct inflight *t, struct inflight_slot **ret_slots, size
         for (uint32_t i = 0; i < INFLIGHT_SLOTS; i++) {
                 uint32_t stage = __atomic_load_n(&t->slots[i].stage, __ATOMIC_ACQUIRE);
 
-                if (stage == INFLIGHT_RECEIVED || stage == INFLIGHT_ACTING)
+                if (stage == INFLIGHT_RECEIVED || stage == INFLIGHT_ACTING || stage == INFLIGHT_ANSWERING)
                         slots[n_slots++] = t->slots[i];
         }
         for (uint32_t i = 0; i < INFLIGHT_LISTENERS; i++)
@@ -194,6 +194,19 @@ void inflight_set_stage(struct inflight *t, uint32_t slot, enum inflight_stage s
 {
         if (t && slot > 0)
                 __atomic_store_n(&t->slots[slot - 1].stage, (uint32_t) stage, __ATOMIC_RELEASE);
+}
+
+void inflight_set_answer(struct inflight *t, uint32_t slot, int32_t error, int64_t val, uint32_t flags)
+{
+        struct inflight_slot *s;
+
+        if (!t || slot == 0)
+                return;
+        s = &t->slots[slot - 1];
+        s->error = error;
+        s->val = val;
+        s->flags = flags;
+        __atomic_store_n(&s->stage, INFLIGHT_ANSWERING, __ATOMIC_RELEASE);
 }
 
 void inflight_clear(struct inflight *t, uint32_t slot)

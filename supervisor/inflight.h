@@ -19,11 +19,15 @@ enum inflight_stage {
         INFLIGHT_FREE = 0,
         INFLIGHT_RECEIVED = 1, /* nothing done for it yet: safe to run again */
         INFLIGHT_ACTING = 2,   /* an emulation or injection began: may have half-happened */
+        INFLIGHT_ANSWERING = 3, /* done; the answer below is being sent: send it again */
 };
 
 struct inflight_slot {
         uint64_t listener_key;
         uint32_t stage;
+        int32_t error;         /* ANSWERING: the answer (struct seccomp_notif_resp's fields) */
+        int64_t val;
+        uint32_t flags;
         uint32_t reserved;
         struct seccomp_notif notif;
 };
@@ -36,8 +40,9 @@ struct inflight_last {
 struct inflight;
 
 /* Maps |fd| (a previous daemon's table, taken over) when it is a table of this
- * layout, else creates a new memfd table. *ret_fd is its memfd (owned by the
- * table; store a duplicate). 0 or -errno. Does not log. */
+ * layout, else creates a new memfd table. inflight_fd() is its memfd (owned by the
+ * table; store a duplicate). inflight_take_old() must be called once before
+ * anything is recorded. 0 or -errno. Does not log. */
 int inflight_open(int fd, struct inflight **ret);
 struct inflight *inflight_free(struct inflight *t);
 int inflight_fd(const struct inflight *t);
@@ -57,5 +62,8 @@ void inflight_listener_remove(struct inflight *t, uint32_t lslot);
 uint32_t inflight_record(struct inflight *t, uint32_t lslot, uint64_t listener_key,
                          const struct seccomp_notif *notif);
 void inflight_set_stage(struct inflight *t, uint32_t slot, enum inflight_stage stage);
+/* The answer about to be sent (stage ANSWERING): a restart sends it again
+ * instead of failing a call whose emulation is complete. */
+void inflight_set_answer(struct inflight *t, uint32_t slot, int32_t error, int64_t val, uint32_t flags);
 /* Frees a slot (answered, dropped); slot 0 is none. */
 void inflight_clear(struct inflight *t, uint32_t slot);

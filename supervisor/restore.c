@@ -184,6 +184,18 @@ static void probe_gap(struct daemon *d, struct survive_handover *h, struct resto
         }
 }
 
+/* The answer the previous daemon was sending when it died. */
+static void resend(struct listener *l, const struct inflight_slot *s, struct restore_report *rep)
+{
+        struct seccomp_notif_resp resp = { .id = s->notif.id, .val = s->val, .error = s->error, .flags = s->flags };
+
+        if (notify_send(l->fd, &resp) == 0) {
+                rep->resent++;
+                log_info("ct=%s notif=%016llx: answered as the previous daemon was about to", l->container->id,
+                         (unsigned long long) s->notif.id);
+        }
+}
+
 static void answer_recorded(struct daemon *d, struct survive_handover *h, struct restore_report *rep)
 {
         for (size_t i = 0; i < h->n_slots; i++) {
@@ -192,6 +204,10 @@ static void answer_recorded(struct daemon *d, struct survive_handover *h, struct
 
                 if (!l || notify_id_valid(l->fd, s->notif.id) < 0)
                         continue;
+                if (s->stage == INFLIGHT_ANSWERING) {
+                        resend(l, s, rep);
+                        continue;
+                }
                 if (s->stage == INFLIGHT_ACTING) {
                         fail_call(l, s->notif.id, rep, "emulation interrupted");
                         continue;

@@ -20,6 +20,7 @@ struct restore_report {
         unsigned containers, listeners;
         unsigned skipped;      /* records whose init exited, policy vanished or fds are missing */
         unsigned rerun;        /* recorded calls run again through the policy */
+        unsigned resent;       /* recorded answers sent again */
         unsigned failed;       /* answered RESTORE_ERRNO */
 };
 
@@ -28,5 +29,6 @@ struct restore_report {
  * fds nothing refers to, then answers the previous daemon's calls: a recorded
  * one still pending (ID_VALID) is run again when nothing was done for it yet,
  * else failed with RESTORE_ERRNO, as is each pending id just past a
- * listener's last recorded one. Logs a summary; never fails as a whole. */
+ * listener's last recorded one; one whose answer was being sent gets that
+ * answer. Logs a summary; never fails as a whole. */
 void restore_run(struct daemon *d, struct survive_handover *h, struct restore_report *ret);

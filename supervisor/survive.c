@@ -257,6 +257,14 @@ void survive_notification_acting(struct notification *n)
                 inflight_set_stage(d->survive->inflight, n->inflight_slot, INFLIGHT_ACTING);
 }
 
+void survive_notification_answering(struct notification *n, const struct seccomp_notif_resp *resp)
+{
+        struct daemon *d = n->listener->container->daemon;
+
+        if (d->survive && !d->survive->frozen)
+                inflight_set_answer(d->survive->inflight, n->inflight_slot, resp->error, resp->val, resp->flags);
+}
+
 void survive_notification_done(struct notification *n)
 {
         struct daemon *d = n->listener->container->daemon;

@@ -14,6 +14,7 @@ struct daemon;
 struct container;
 struct listener;
 struct notification;
+struct seccomp_notif_resp;
 struct stored_fd;
 struct store_records;
 struct inflight;
@@ -81,7 +82,8 @@ void survive_listener_added(struct listener *l, uint64_t key);
 void survive_listener_closed(struct listener *l);
 
 /* The in-flight table, on the notification path: received, acting (an
- * emulation began), finished. */
+ * emulation began), answering with |resp|, finished. */
 void survive_notification_received(struct notification *n);
 void survive_notification_acting(struct notification *n);
+void survive_notification_answering(struct notification *n, const struct seccomp_notif_resp *resp);
 void survive_notification_done(struct notification *n);

@@ -58,8 +58,9 @@ _Noreturn static void usage(void)
                 "  mount SRC TARGET FSTYPE FLAGS DATA    mount(2) with raw args (- is NULL; FLAGS a number)\n"
                 "  umount2 TARGET FLAGS                  umount2(2)\n"
                 "  thread OP ...                         runs OP in a second thread (not the leader)\n"
-                "  hammer DIR MS                         mknod c 1:3 + unlink in DIR in a loop for MS ms;\n"
-                "                                        prints ok=N eintr=N other=N max_ms=N [first=ERRNO]\n");
+                "  hammer DIR MS [STOPFILE]              mknod c 1:3 + unlink in DIR in a loop for MS ms\n"
+                "                                        or until STOPFILE exists; prints\n"
+                "                                        ok=N eintr=N other=N max_ms=N [first=ERRNO]\n");
         exit(2);
 }
 
@@ -434,14 +435,14 @@ static uint64_t mono_ms(void)
 
 /* Emulated mknod in a loop (a restart test's load): counts successes, EINTR
  * (a call the restart could not run again) and anything else, and the slowest call. */
-static void hammer(const char *dir, uint64_t ms)
+static void hammer(const char *dir, uint64_t ms, const char *stop)
 {
         unsigned long ok = 0, eintr = 0, other = 0, i = 0;
         uint64_t end = mono_ms() + ms, slowest = 0;
         int first = 0;
         char path[PATH_MAX];
 
-        while (mono_ms() < end) {
+        while (mono_ms() < end && (!stop || access(stop, F_OK) < 0)) {
                 uint64_t t0 = mono_ms();
                 long r;
 
@@ -509,8 +510,8 @@ static void run_op(int argc, char **argv)
                 print_sysinfo(argc == 2);
         if (strcmp(argv[0], "open") == 0 && argc >= 3)
                 open_file(argc, argv);
-        if (strcmp(argv[0], "hammer") == 0 && argc == 3)
-                hammer(argv[1], parse_num(argv[2], 10));
+        if (strcmp(argv[0], "hammer") == 0 && (argc == 3 || argc == 4))
+                hammer(argv[1], parse_num(argv[2], 10), argc == 4 ? argv[3] : NULL);
         if (strcmp(argv[0], "openkill") == 0 && argc == 4)
                 open_kill(parse_num(argv[1], 10), argv[2], parse_num(argv[3], 10));
         usage();

@@ -170,3 +170,29 @@ TEST(a_full_table_records_nothing_rather_than_fail)
         EXPECT_EQ(inflight_record(t, 0, 1, &n), 0);
         inflight_free(t);
 }
+
+TEST(an_answer_being_sent_is_kept_for_the_next_daemon)
+{
+        struct inflight *a = fresh(-EBADF), *b = NULL;
+        struct seccomp_notif n = notif_with_id(77);
+        struct inflight_slot *slots;
+        struct inflight_last *last;
+        size_t n_slots, n_last;
+        uint32_t lslot, slot;
+
+        ASSERT_TRUE(a);
+        lslot = inflight_listener_add(a, 3);
+        slot = inflight_record(a, lslot, 3, &n);
+        inflight_set_stage(a, slot, INFLIGHT_ACTING);
+        inflight_set_answer(a, slot, 0, 5, 0);
+        ASSERT_EQ(inflight_open(fcntl(inflight_fd(a), F_DUPFD_CLOEXEC, 3), &b), 0);
+        ASSERT_EQ(inflight_take_old(b, &slots, &n_slots, &last, &n_last), 0);
+        ASSERT_EQ(n_slots, 1);
+        EXPECT_EQ(slots[0].stage, INFLIGHT_ANSWERING);
+        EXPECT_EQ(slots[0].val, 5);
+        EXPECT_EQ(slots[0].error, 0);
+        free(slots);
+        free(last);
+        inflight_free(a);
+        inflight_free(b);
+}
