@@ -31,6 +31,10 @@ struct target {
         int proc_fd;      /* O_PATH|O_DIRECTORY of /proc/<pid> */
         int listener_fd;  /* borrowed */
         uint64_t id;      /* notification id */
+        /* Called by target_commit(): the caller's state is about to change
+         * (supervisor/survive.h: a restart must not run the call again). May be NULL. */
+        void (*on_commit)(void *data);
+        void *commit_data;
 };
 
 #define TARGET_NULL { .pid = 0, .pidfd = -EBADF, .proc_fd = -EBADF, .listener_fd = -EBADF, .id = 0 }
@@ -40,6 +44,11 @@ struct target {
  * target_close() releases both fds; safe on a TARGET_NULL target. */
 int target_open(struct target *t, int listener_fd, uint64_t id, pid_t pid);
 void target_close(struct target *t);
+
+/* An emulator's point of no return, right before its first side effect:
+ * runs t->on_commit. Emulators that call it let a restarted daemon run again
+ * a call interrupted before this point (supervisor/emulate.c lists them). */
+void target_commit(const struct target *t);
 
 /* Re-checks ID_VALID: 0 or -ENOENT. */
 int target_still_valid(const struct target *t);
