@@ -62,4 +62,5 @@ struct daemon {
         void (*close_intakes)(struct daemon *d); /* the OCI and LXC sockets: nothing new arrives */
         void (*stop)(struct daemon *d, const char *why, bool keep_containers);
         bool stopping;
+        bool failed;                 /* exit 1: stopped by a failure after start-up */
 };

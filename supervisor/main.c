@@ -212,7 +212,10 @@ static void daemon_stop(struct daemon *d, const char *why, bool keep_containers)
                 return;
         d->stopping = true;
         log_info("%s: shutting down", why);
-        notify_manager("STOPPING=1");
+        /* A daemon handing over is not the service stopping: its successor is
+         * the main pid now (MAINPID= was sent). */
+        if (!d->upgrade)
+                notify_manager("STOPPING=1");
         /* A deliberate stop ends supervision (the keeper lets go of every
          * listener); a handover leaves everything to the next daemon. */
         survive_detach(d, !keep_containers);
@@ -281,6 +284,11 @@ static int open_sockets(struct daemon *d, struct activation *act)
                         log_warning("closing passed fd %d (\"%s\"): seccompd listens on intake and control only",
                                     act->fds[i].fd, act->fds[i].name);
         (void) activation_close_rest(act);
+        /* A passed socket cannot be bound again by a daemon an upgrade starts. */
+        if (intake_fd >= 0)
+                survive_keep(d, "s/intake", intake_fd);
+        if (control_fd >= 0)
+                survive_keep(d, "s/control", control_fd);
         if (intake_fd >= 0)
                 r = intake_oci_adopt(d, intake_fd, &d->intake);
         else
@@ -321,7 +329,32 @@ static int load_config(struct daemon *d)
 /* Takes what the fd keeper kept for us: the containers a previous daemon
  * supervised come back before anything new is accepted. Without a keeper the
  * daemon runs on (logged): supervision then ends with this process. */
-static void take_over(struct daemon *d)
+/* The sockets a service manager passed to an earlier daemon, kept for an
+ * upgrade (this daemon got no LISTEN_FDS from the manager then): used as if
+ * passed. Ones the manager passed again win; the kept copies are forgotten. */
+static void take_kept_sockets(struct survive_handover *h, struct activation *act)
+{
+        static const char *const roles[] = { "intake", "control" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
+                char name[16];
+                int fd;
+
+                snprintf(name, sizeof(name), "s/%s", roles[i]);
+                fd = survive_handover_take(h, name);
+                if (fd < 0)
+                        continue;
+                if (act->n_fds == ACTIVATION_MAX_FDS || activation_has(act, roles[i])) {
+                        safe_close(fd);
+                        continue;
+                }
+                act->fds[act->n_fds].fd = fd;
+                snprintf(act->fds[act->n_fds].name, sizeof(act->fds[0].name), "%s", roles[i]);
+                act->n_fds++;
+        }
+}
+
+static void take_over(struct daemon *d, struct activation *act)
 {
         struct survive_handover h = { 0 };
         struct restore_report rep;
@@ -333,6 +366,7 @@ static void take_over(struct daemon *d)
                 log_warning("running without an fd keeper: containers will not survive a restart");
                 return;
         }
+        take_kept_sockets(&h, act);
         restore_run(d, &h, &rep);
         survive_handover_clear(&h);
         log_info("restore: %u container(s), %u listener(s) back in %.1f ms; %u not restored; %u call(s) run "
@@ -368,7 +402,7 @@ static int daemon_init(struct daemon *d, struct activation *act)
         r = daemon_load_policies(d);
         if (r < 0)
                 return r;
-        take_over(d);
+        take_over(d, act);
         return open_sockets(d, act);
 }
 
@@ -447,5 +481,5 @@ int main(int argc, char **argv)
         syscall_table_free(d.syscalls);
         policy_store_free(d.policies);
         daemon_config_clear(&d.config);
-        return r < 0 ? 1 : 0;
+        return r < 0 || d.failed ? 1 : 0;
 }

@@ -30,10 +30,7 @@ static int take(struct survive_handover *h, char kind, uint64_t key)
         char name[32];
 
         snprintf(name, sizeof(name), "%c/%" PRIu64, kind, key);
-        for (size_t i = 0; i < h->n_fds; i++)
-                if (h->fds[i].fd >= 0 && strcmp(h->fds[i].name, name) == 0)
-                        return TAKE_FD(h->fds[i].fd);
-        return -EBADF;
+        return survive_handover_take(h, name);
 }
 
 static bool pidfd_exited(int pidfd)

@@ -65,8 +65,9 @@ static void put_str(struct writer *w, const char *s)
                 put(w, s, n);
 }
 
-static uint32_t fnv1a(const unsigned char *p, size_t n)
+uint32_t store_records_checksum(const void *buf, size_t n)
 {
+        const unsigned char *p = buf;
         uint32_t h = 2166136261u;
 
         for (size_t i = 0; i < n; i++)
@@ -114,7 +115,7 @@ int store_records_encode(const struct store_records *recs, void **ret, size_t *r
                 return w.error;
         }
         payload = (uint32_t) (w.len - STORE_RECORDS_HEADER_SIZE);
-        sum = fnv1a((unsigned char *) w.buf + STORE_RECORDS_HEADER_SIZE, payload);
+        sum = store_records_checksum((unsigned char *) w.buf + STORE_RECORDS_HEADER_SIZE, payload);
         memcpy(w.buf + 32, &payload, 4);
         memcpy(w.buf + 36, &sum, 4);
         *ret = w.buf;
@@ -236,7 +237,7 @@ static int decode_header(const unsigned char *buf, size_t len, uint32_t *ret_cou
         memcpy(&payload, buf + 32, 4);
         memcpy(&sum, buf + 36, 4);
         if (*ret_count > STORE_RECORDS_MAX_CONTAINERS || payload > len - STORE_RECORDS_HEADER_SIZE ||
-            fnv1a(buf + STORE_RECORDS_HEADER_SIZE, payload) != sum)
+            store_records_checksum(buf + STORE_RECORDS_HEADER_SIZE, payload) != sum)
                 return -EBADMSG;
         return (int) payload;
 }

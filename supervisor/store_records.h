@@ -46,3 +46,7 @@ int store_records_encode(const struct store_records *recs, void **ret, size_t *r
 int store_records_decode(const void *buf, size_t len, struct store_records *ret);
 
 void store_records_clear(struct store_records *recs);
+
+/* The header's checksum of |n| payload bytes (FNV-1a). The fuzzer uses it to
+ * get past the header to the records. */
+uint32_t store_records_checksum(const void *buf, size_t n);

@@ -274,6 +274,17 @@ void survive_notification_done(struct notification *n)
         n->inflight_slot = 0;
 }
 
+void survive_keep(struct daemon *d, const char *name, int fd)
+{
+        int r;
+
+        if (!store_of(d))
+                return;
+        r = fd_store_put(d->survive->sock, name, fd);
+        if (r < 0)
+                lost(d, r);
+}
+
 void survive_forget(struct daemon *d, const char *name)
 {
         int r;
@@ -324,8 +335,7 @@ void survive_handover_clear(struct survive_handover *h)
         *h = (struct survive_handover) { 0 };
 }
 
-/* Takes the fd named |name| out of the list: it or -EBADF. */
-static int take(struct survive_handover *h, const char *name)
+int survive_handover_take(struct survive_handover *h, const char *name)
 {
         for (size_t i = 0; i < h->n_fds; i++)
                 if (h->fds[i].fd >= 0 && strcmp(h->fds[i].name, name) == 0)
@@ -388,7 +398,7 @@ static int setup_records(struct daemon *d, struct survive_handover *h)
                 char name[8];
 
                 snprintf(name, sizeof(name), "r/%d", i);
-                s->records_fd[i] = take(h, name);
+                s->records_fd[i] = survive_handover_take(h, name);
                 if (s->records_fd[i] >= 0)
                         continue;
                 s->records_fd[i] = records_fd_new();
@@ -409,7 +419,7 @@ static int setup_records(struct daemon *d, struct survive_handover *h)
 static int setup_inflight(struct daemon *d, struct survive_handover *h)
 {
         struct survive *s = d->survive;
-        int kept = take(h, "inflight"), r;
+        int kept = survive_handover_take(h, "inflight"), r;
 
         r = inflight_open(kept, &s->inflight);
         if (r < 0)

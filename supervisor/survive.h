@@ -50,6 +50,13 @@ struct survive_handover {
 int survive_start(struct daemon *d, const char *path, struct survive_handover *ret);
 void survive_handover_clear(struct survive_handover *h);
 
+/* The kept fd |name| taken out of |h| (the caller owns it), or -EBADF. */
+int survive_handover_take(struct survive_handover *h, const char *name);
+
+/* Keeps a duplicate of |fd| as |name| (a socket a service manager passed:
+ * a daemon started by an upgrade cannot bind it again, it takes it back). */
+void survive_keep(struct daemon *d, const char *name, int fd);
+
 /* Forgets a kept fd nobody took ("l/..." of a dead listener, "p/..."). */
 void survive_forget(struct daemon *d, const char *name);
 

@@ -75,6 +75,8 @@ static void resume(struct upgrade *u, const char *why)
         upgrade_end(u);
         survive_thaw(d);
         if (d->reopen_sockets(d) < 0) {
+                /* Sockets a manager passed cannot be bound here: it starts us again. */
+                d->failed = true;
                 d->stop(d, "cannot listen again after a failed upgrade", true);
                 return;
         }
