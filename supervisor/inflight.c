@@ -37,6 +37,9 @@ struct inflight {
         struct inflight_slot *slots;
         uint32_t free_slots[INFLIGHT_SLOTS], n_free_slots;
         uint32_t free_last[INFLIGHT_LISTENERS], n_free_last;
+        /* What the previous daemon left, kept in place until inflight_release_old(). */
+        uint32_t old_slots[INFLIGHT_SLOTS], n_old_slots;
+        uint32_t old_last[INFLIGHT_LISTENERS], n_old_last;
 };
 
 static bool layout_matches(int fd)
@@ -127,28 +130,46 @@ int inflight_take_old(struct inflight *t, struct inflight_slot **ret_slots, size
                 free(last);
                 return -ENOMEM;
         }
-        for (uint32_t i = 0; i < INFLIGHT_SLOTS; i++) {
+        t->n_free_slots = t->n_free_last = t->n_old_slots = t->n_old_last = 0;
+        /* Free ones popped from the end: low indexes first, which keeps the touched pages few. */
+        for (uint32_t i = INFLIGHT_SLOTS; i-- > 0;) {
                 uint32_t stage = __atomic_load_n(&t->slots[i].stage, __ATOMIC_ACQUIRE);
 
-                if (stage == INFLIGHT_RECEIVED || stage == INFLIGHT_ACTING || stage == INFLIGHT_ANSWERING)
+                if (stage == INFLIGHT_RECEIVED || stage == INFLIGHT_ACTING || stage == INFLIGHT_ANSWERING) {
                         slots[n_slots++] = t->slots[i];
+                        t->old_slots[t->n_old_slots++] = i;
+                } else {
+                        t->slots[i].stage = INFLIGHT_FREE;
+                        t->free_slots[t->n_free_slots++] = i;
+                }
         }
-        for (uint32_t i = 0; i < INFLIGHT_LISTENERS; i++)
-                if (t->last[i].listener_key != 0)
+        for (uint32_t i = INFLIGHT_LISTENERS; i-- > 0;) {
+                if (t->last[i].listener_key != 0) {
                         last[n_last++] = t->last[i];
-        memset(t->last, 0, INFLIGHT_LISTENERS * sizeof(*t->last));
-        memset(t->slots, 0, INFLIGHT_SLOTS * sizeof(*t->slots));
-        /* Popped from the end: low indexes first, which keeps the touched pages few. */
-        t->n_free_slots = t->n_free_last = 0;
-        for (uint32_t i = INFLIGHT_SLOTS; i-- > 0;)
-                t->free_slots[t->n_free_slots++] = i;
-        for (uint32_t i = INFLIGHT_LISTENERS; i-- > 0;)
-                t->free_last[t->n_free_last++] = i;
+                        t->old_last[t->n_old_last++] = i;
+                } else
+                        t->free_last[t->n_free_last++] = i;
+        }
         *ret_slots = slots;
         *ret_n_slots = n_slots;
         *ret_last = last;
         *ret_n_last = n_last;
         return 0;
+}
+
+void inflight_release_old(struct inflight *t)
+{
+        if (!t)
+                return;
+        for (uint32_t k = 0; k < t->n_old_slots; k++) {
+                __atomic_store_n(&t->slots[t->old_slots[k]].stage, INFLIGHT_FREE, __ATOMIC_RELEASE);
+                t->free_slots[t->n_free_slots++] = t->old_slots[k];
+        }
+        for (uint32_t k = 0; k < t->n_old_last; k++) {
+                __atomic_store_n(&t->last[t->old_last[k]].listener_key, 0, __ATOMIC_RELEASE);
+                t->free_last[t->n_free_last++] = t->old_last[k];
+        }
+        t->n_old_slots = t->n_old_last = 0;
 }
 
 uint32_t inflight_listener_add(struct inflight *t, uint64_t listener_key)

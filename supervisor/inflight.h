@@ -48,9 +48,13 @@ struct inflight *inflight_free(struct inflight *t);
 int inflight_fd(const struct inflight *t);
 
 /* Copies out what the previous daemon left (in-use slots and last ids; the
- * caller frees both arrays) and clears the table for this daemon. 0 or -ENOMEM. */
+ * caller frees both arrays) and makes the rest of the table this daemon's.
+ * The old entries stay in place, so a daemon killed during its restore leaves
+ * them to the next one, until inflight_release_old(). 0 or -ENOMEM. */
 int inflight_take_old(struct inflight *t, struct inflight_slot **ret_slots, size_t *ret_n_slots,
                       struct inflight_last **ret_last, size_t *ret_n_last);
+/* The restore is done: the previous daemon's entries are cleared and free. */
+void inflight_release_old(struct inflight *t);
 
 /* A listener's last-id slot: its index + 1, or 0 when the table is full (its
  * calls are then not recorded). */

@@ -231,5 +231,8 @@ void restore_run(struct daemon *d, struct survive_handover *h, struct restore_re
         survive_changed(d);
         probe_gap(d, h, &rep);
         answer_recorded(d, h, &rep);
+        /* Every old call is answered or run again (and recorded anew): a
+         * daemon killed before this point leaves them all to the next one. */
+        inflight_release_old(d->survive->inflight);
         *ret = rep;
 }
