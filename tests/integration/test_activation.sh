@@ -126,6 +126,8 @@ daemon_healthy "seccompd reloads on SIGHUP (ExecReload) and still answers"
 # ---- a live upgrade: the new daemon cannot bind the manager's sockets, it
 # takes them from the fd keeper (docs/survival.md)
 old=$DAEMON_PID
+new=
+at_exit '[[ -z $new ]] || kill -KILL $new'
 out=$(ctl upgrade 2>&1)
 check_match "seccompctl upgrade under socket activation: a new daemon took over" "^upgraded: pid $old -> pid [0-9]+\$" "$out"
 wait "$old"
@@ -140,6 +142,7 @@ check_eq "mknod through the passed socket after the upgrade: allowed" ok "$got"
 kill -TERM "$new"
 timeout 10 tail --pid="$new" -f /dev/null
 check_eq "the new daemon exits on SIGTERM" gone "$(kill -0 "$new" 2>/dev/null && echo running || echo gone)"
+new=
 DAEMON_PID=
 if [[ -S "$SOCK" && -S "$CTL" ]]; then
         ok "the passed sockets' files are left for the manager"
