@@ -4,7 +4,9 @@
 # bench-notify: microseconds per trapped syscall, seccompd against a bare
 # RECV/SEND loop, and per brokered open (inject requested); then bench-policy: nanoseconds per policy evaluation for the
 # nested-containers policy; then bench-nshelper: microseconds per mount-namespace
-# operation through the namespace helper against a fork per call. Arguments go
+# operation through the namespace helper against a fork per call; then
+# bench-restart: how long 100 containers wait when seccompd is SIGKILLed and
+# started again (docs/survival.md). Arguments go
 # to bench-notify, e.g.
 #   bash scripts/bench.sh --rounds 9 --calls 50000
 set -euo pipefail
@@ -22,9 +24,12 @@ else
         meson setup "$BUILD" --buildtype=release
 fi
 # Only what the benchmark runs.
-ninja -C "$BUILD" supervisor/seccompd tests/bench/bench-notify tests/bench/bench-policy tests/bench/bench-nshelper
+ninja -C "$BUILD" supervisor/seccompd tests/bench/bench-notify tests/bench/bench-policy tests/bench/bench-nshelper \
+        tests/bench/bench-restart
 "$BUILD/tests/bench/bench-notify" --seccompd "$PWD/$BUILD/supervisor/seccompd" "$@"
 echo
 "$BUILD/tests/bench/bench-policy"
 echo
 "$BUILD/tests/bench/bench-nshelper"
+echo
+"$BUILD/tests/bench/bench-restart" --seccompd "$PWD/$BUILD/supervisor/seccompd"

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +32,8 @@ struct entry {
 
 struct keeper {
         int listen_fd;
+        dev_t dev;              /* of the socket file we bound: unlinked at exit only if still ours */
+        ino_t ino;
         struct entry *entries;
         size_t n_entries, cap;
         int conns[KEEPER_MAX_CONNS];
@@ -198,7 +201,7 @@ static void drain_others(struct keeper *k, int except)
 
 static void accept_one(struct keeper *k)
 {
-        struct ucred cred;
+        struct ucred cred = { .uid = (uid_t) -1 };
         int fd = accept4(k->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
         if (fd < 0)
@@ -278,6 +281,7 @@ static void loop(struct keeper *k)
 int keeper_run(const char *path)
 {
         struct keeper k = { .listen_fd = -EBADF, .idle_since_ms = now_ms() };
+        struct stat st;
 
         /* Not the daemon's session: a signal to its group or its end leaves us be. */
         signal(SIGPIPE, SIG_IGN);
@@ -292,11 +296,17 @@ int keeper_run(const char *path)
                 log_error_errno(k.listen_fd, "keeper: cannot listen on %s: %m", path);
                 return 1;
         }
+        if (stat(path, &st) == 0) {
+                k.dev = st.st_dev;
+                k.ino = st.st_ino;
+        }
         log_info("keeper: pid %d holding fds on %s", (int) getpid(), path);
         loop(&k);
         log_info("keeper: exiting (%s)", k.stop ? "asked to" : "no daemon");
-        /* Unlink before closing: a daemon starting now spawns a new keeper. */
-        (void) unlink(path);
+        /* Unlink before closing (a daemon starting now starts a new keeper),
+         * unless another keeper has bound the path since. */
+        if (stat(path, &st) == 0 && st.st_dev == k.dev && st.st_ino == k.ino)
+                (void) unlink(path);
         for (size_t i = 0; i < k.n_conns; i++)
                 safe_close(k.conns[i]);
         for (size_t i = 0; i < k.n_entries; i++)
