@@ -141,6 +141,7 @@ static int collect(struct daemon *d, struct store_records *recs)
                 const struct container *c = list_entry(pos, struct container, node);
                 int r;
 
+                /* Unlinked records (a retired container still closing) are not counted. */
                 if (!c->store_key || recs->n == d->registry.n_containers)
                         continue;
                 r = fill_record(c, &recs->records[recs->n++]);
@@ -371,14 +372,14 @@ static int read_records(int fd, struct store_records *ret)
 static void pick_records(struct survive *s, struct store_records *ret)
 {
         struct store_records copy[2] = { 0 };
-        int r[2];
+        int r[2], best;
 
         for (int i = 0; i < 2; i++) {
                 r[i] = read_records(s->records_fd[i], &copy[i]);
                 if (r[i] < 0 && r[i] != -ENODATA)
                         log_warning_errno(r[i], "fd keeper: records copy %d not used: %m", i);
         }
-        int best = r[0] < 0 ? 1 : r[1] < 0 ? 0 : copy[1].generation > copy[0].generation;
+        best = r[0] < 0 ? 1 : r[1] < 0 ? 0 : copy[1].generation > copy[0].generation;
         if (r[best] >= 0) {
                 *ret = copy[best];
                 copy[best] = (struct store_records) { 0 };
