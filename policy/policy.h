@@ -90,6 +90,12 @@ struct policy {
         size_t n_syscalls;
         struct policy_syscall *syscalls; /* sorted by name (strcmp) */
         unsigned needs;          /* POLICY_NEEDS_* */
+        /* on_restart: a call whose emulation a dying seccompd had begun (it may
+         * have half-happened) is run again by the next daemon (restart_rerun),
+         * or failed with restart_errno (default EINTR), as is one received but
+         * never recorded (supervisor/restore.c). */
+        bool restart_rerun;
+        int restart_errno;
 };
 
 /* The caller as policy sees it. */

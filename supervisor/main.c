@@ -370,9 +370,9 @@ static void take_over(struct daemon *d, struct activation *act)
         restore_run(d, &h, &rep);
         survive_handover_clear(&h);
         log_info("restore: %u container(s), %u listener(s) back in %.1f ms; %u not restored; %u call(s) run "
-                 "again, %u answered as recorded, %u failed with %s",
+                 "again, %u answered as recorded, %u failed (on_restart errno)",
                  rep.containers, rep.listeners, (double) (now_usec() - start) / 1000.0, rep.skipped, rep.rerun,
-                 rep.resent, rep.failed, strerrorname_np(RESTORE_ERRNO));
+                 rep.resent, rep.failed);
 }
 
 /* Expects d->loop initialised; on failure daemon_stop() undoes what was done. */

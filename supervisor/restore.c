@@ -18,6 +18,7 @@
 #include "supervisor/fd_store.h"
 #include "supervisor/inflight.h"
 #include "supervisor/oci_state.h"
+#include "policy/policy.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/registry.h"
 #include "supervisor/restore.h"
@@ -151,14 +152,22 @@ static bool recorded(const struct survive_handover *h, uint64_t key, uint64_t id
         return false;
 }
 
+/* The policy's on_restart errno (EINTR unless it says otherwise). */
+static int restart_errno(const struct listener *l)
+{
+        const struct policy *p = l->container->policy;
+
+        return p && p->restart_errno > 0 ? p->restart_errno : RESTORE_ERRNO;
+}
+
 static void fail_call(struct listener *l, uint64_t id, struct restore_report *rep, const char *why)
 {
-        int r = notify_send_error(l->fd, id, RESTORE_ERRNO);
+        int e = restart_errno(l);
 
-        if (r == 0) {
+        if (notify_send_error(l->fd, id, e) == 0) {
                 rep->failed++;
                 log_info("ct=%s notif=%016" PRIx64 ": %s: answered %s after the restart", l->container->id, id, why,
-                         strerror(RESTORE_ERRNO));
+                         strerrorname_np(e));
         }
 }
 
@@ -205,7 +214,7 @@ static void answer_recorded(struct daemon *d, struct survive_handover *h, struct
                         resend(l, s, rep);
                         continue;
                 }
-                if (s->stage == INFLIGHT_ACTING) {
+                if (s->stage == INFLIGHT_ACTING && !(l->container->policy && l->container->policy->restart_rerun)) {
                         fail_call(l, s->notif.id, rep, "emulation interrupted");
                         continue;
                 }

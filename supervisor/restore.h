@@ -8,7 +8,8 @@ struct survive_handover;
 
 /* What a call gets when it cannot safely be run again: an emulation that
  * began in the daemon that died (it may have half-happened), or a call whose
- * request was never recorded. A signal-interrupted call fails the same way. */
+ * request was never recorded; unless its policy says otherwise (on_restart).
+ * A signal-interrupted call fails the same way. */
 #define RESTORE_ERRNO EINTR
 /* Ids probed with ID_VALID past the last one a listener recorded: calls
  * received but not recorded when the daemon died. A daemon records right
@@ -21,7 +22,7 @@ struct restore_report {
         unsigned skipped;      /* records whose init exited, policy vanished or fds are missing */
         unsigned rerun;        /* recorded calls run again through the policy */
         unsigned resent;       /* recorded answers sent again */
-        unsigned failed;       /* answered RESTORE_ERRNO */
+        unsigned failed;       /* answered the policy's on_restart errno */
 };
 
 /* Restores every kept container whose init lives (hook registration, policy
