@@ -20,11 +20,18 @@ enum log_level log_get_max_level(void)
         return max_level;
 }
 
+static const char *const level_names[] = { "error", "warning", "info", "debug" };
+
+const char *log_level_to_string(enum log_level level)
+{
+        return (unsigned) level < ARRAY_SIZE(level_names) ? level_names[level] : "info";
+}
+
 int log_level_from_string(const char *s)
 {
-        static const char *const names[] = { "error", "warning", "info", "debug" };
+        const char *const *names = level_names;
 
-        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+        for (size_t i = 0; i < ARRAY_SIZE(level_names); i++)
                 if (strcmp(s, names[i]) == 0)
                         return (int) i;
         return -EINVAL;

@@ -18,6 +18,8 @@ void log_set_max_level(enum log_level level);
 enum log_level log_get_max_level(void);
 /* Parses "error", "warning", "info", "debug"; returns the level or -EINVAL. */
 int log_level_from_string(const char *s);
+/* The name log_level_from_string() reads back. */
+const char *log_level_to_string(enum log_level level);
 
 /* Logs at level with errno set to |error| for %m; returns -|error| (or 0 when error is 0). */
 int log_internal(enum log_level level, int error, const char *fmt, ...) _printf_(3, 4);

@@ -274,6 +274,7 @@ int mknod_emulate(const struct request *req, const struct target *t)
         r = target_still_valid(t);
         if (r < 0)
                 return r;
+        target_commit(t);
         return create_node(parent_fd, name, req, &creds, gid);
 }
 

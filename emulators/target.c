@@ -202,6 +202,12 @@ void target_close(struct target *t)
         t->proc_fd = safe_close(t->proc_fd);
 }
 
+void target_commit(const struct target *t)
+{
+        if (t->on_commit)
+                t->on_commit(t->commit_data);
+}
+
 int target_still_valid(const struct target *t)
 {
         return notify_id_valid(t->listener_fd, t->id);

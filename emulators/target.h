@@ -45,6 +45,10 @@ struct target {
         int listener_fd;  /* borrowed */
         uint64_t id;      /* notification id */
         struct target_budget *budget; /* the notification's, borrowed; NULL: unbounded (set after target_open) */
+        /* Called by target_commit(): the caller's state is about to change
+         * (supervisor/survive.h: a restart must not run the call again). May be NULL. */
+        void (*on_commit)(void *data);
+        void *commit_data;
 };
 
 #define TARGET_NULL { .pid = 0, .pidfd = -EBADF, .proc_fd = -EBADF, .listener_fd = -EBADF, .id = 0 }
@@ -60,6 +64,10 @@ void target_close(struct target *t);
  * before reading, so an oversized read is never made. */
 int target_read(const struct target *t, uint64_t addr, void *buf, size_t len);
 int target_read_str(const struct target *t, uint64_t addr, char *buf, size_t size);
+/* An emulator's point of no return, right before its first side effect:
+ * runs t->on_commit. Emulators that call it let a restarted daemon run again
+ * a call interrupted before this point (supervisor/emulate.c lists them). */
+void target_commit(const struct target *t);
 
 /* Re-checks ID_VALID: 0 or -ENOENT. */
 int target_still_valid(const struct target *t);

@@ -688,7 +688,29 @@ static int parse_default(struct yaml_ctx *c, struct policy *p, const struct yaml
         return r;
 }
 
-enum { P_NAME, P_DESCRIPTION, P_DEFAULT, P_RULES, P_PASSTHROUGH, P_LIMITS, _P_MAX };
+/* on_restart: rerun | errno NAME (docs/survival.md). */
+static int parse_on_restart(struct yaml_ctx *c, struct policy *p, const struct yaml_field *f, struct policy_pos fb)
+{
+        struct policy_pos pos = yaml_field_pos(f, fb);
+        const char *s;
+        int r = yaml_scalar(c, f->value, pos, "\"on_restart\"", &s), v;
+
+        if (r < 0)
+                return r;
+        if (strcmp(s, "rerun") == 0) {
+                p->restart_rerun = true;
+                return 0;
+        }
+        if (strncmp(s, "errno ", 6) != 0)
+                return yaml_error(c, pos, "\"on_restart\" must be \"rerun\" or \"errno NAME\", not \"%s\"", s);
+        v = errno_from_name(s + 6);
+        if (v < 0)
+                return yaml_error(c, pos, "unknown errno \"%s\"", s + 6);
+        p->restart_errno = v;
+        return 0;
+}
+
+enum { P_NAME, P_DESCRIPTION, P_DEFAULT, P_RULES, P_PASSTHROUGH, P_LIMITS, P_ON_RESTART, _P_MAX };
 
 static int parse_root(struct yaml_ctx *c, struct fy_node *root, struct policy *p)
 {
@@ -699,6 +721,7 @@ static int parse_root(struct yaml_ctx *c, struct fy_node *root, struct policy *p
                 [P_RULES] = { .key = "rules", .required = true },
                 [P_PASSTHROUGH] = { .key = "passthrough" },
                 [P_LIMITS] = { .key = "limits" },
+                [P_ON_RESTART] = { .key = "on_restart" },
         };
         const struct policy_pos top = { 1, 1 };
         int r = yaml_mapping(c, root, top, "a policy");
@@ -719,6 +742,8 @@ static int parse_root(struct yaml_ctx *c, struct fy_node *root, struct policy *p
         if (r != -ENOMEM && f[P_LIMITS].key_node)
                 r = yaml_worse(r, policy_limits_parse(c, f[P_LIMITS].value, yaml_field_pos(&f[P_LIMITS], top),
                                                       &p->limits));
+        if (r != -ENOMEM && f[P_ON_RESTART].key_node)
+                r = yaml_worse(r, parse_on_restart(c, p, &f[P_ON_RESTART], top));
         return r;
 }
 
@@ -739,6 +764,7 @@ int policy_parse(const char *text, size_t len, const char *file, uint32_t arch, 
         p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
+        p->restart_errno = EINTR;
         r = yaml_load(&c, text, len, "policy", "policy file", load_root, p);
         yaml_diags_sort(c.diags, from);
         if (r != -ENOMEM && c.diags->n_errors > errors)

@@ -95,6 +95,12 @@ struct policy {
         unsigned needs;          /* POLICY_NEEDS_* */
         struct passthrough *passthrough; /* what a container gets passed in at its start (passthrough.h); NULL: nothing */
         struct policy_limits limits; /* its `limits:` section; unset fields 0 */
+        /* on_restart: a call whose emulation a dying seccompd had begun (it may
+         * have half-happened) is run again by the next daemon (restart_rerun),
+         * or failed with restart_errno (default EINTR), as is one received but
+         * never recorded (supervisor/restore.c). */
+        bool restart_rerun;
+        int restart_errno;
 };
 
 /* The caller as policy sees it. */

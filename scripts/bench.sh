@@ -8,7 +8,9 @@
 # bench-flood: a quiet container's p50/p99 alone and beside a flooding one (the
 # p99 ratio issue 8 wants within 2x), with the raw loop's; then bench-vf:
 # milliseconds to pass one VF into a container and back (median of 50) and the
-# rtnetlink round trips each way. Arguments go
+# rtnetlink round trips each way; then bench-restart: how long 100 containers
+# wait when seccompd is SIGKILLed and started again (docs/survival.md).
+# Arguments go
 # to bench-notify, e.g.
 #   bash scripts/bench.sh --rounds 9 --calls 50000
 set -euo pipefail
@@ -27,7 +29,7 @@ else
 fi
 # Only what the benchmark runs.
 ninja -C "$BUILD" supervisor/seccompd tests/bench/bench-notify tests/bench/bench-policy tests/bench/bench-nshelper \
-        tests/bench/bench-flood tests/bench/bench-vf
+        tests/bench/bench-flood tests/bench/bench-vf tests/bench/bench-restart
 "$BUILD/tests/bench/bench-notify" --seccompd "$PWD/$BUILD/supervisor/seccompd" "$@"
 echo
 "$BUILD/tests/bench/bench-policy"
@@ -37,3 +39,5 @@ echo
 "$BUILD/tests/bench/bench-flood" --seccompd "$PWD/$BUILD/supervisor/seccompd"
 echo
 "$BUILD/tests/bench/bench-vf"
+echo
+"$BUILD/tests/bench/bench-restart" --seccompd "$PWD/$BUILD/supervisor/seccompd"

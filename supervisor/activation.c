@@ -252,6 +252,14 @@ int activation_take(struct activation *a, const char *name, const char *path, bo
         return -ENOENT;
 }
 
+bool activation_has(const struct activation *a, const char *name)
+{
+        for (size_t i = 0; i < a->n_fds; i++)
+                if (a->fds[i].fd >= 0 && strcmp(a->fds[i].name, name) == 0)
+                        return true;
+        return false;
+}
+
 size_t activation_close_rest(struct activation *a)
 {
         size_t n = 0;

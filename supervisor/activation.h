@@ -42,5 +42,8 @@ int activation_listen_fds(struct activation *ret, char *errbuf, size_t errlen);
  * |a|). Does not log. */
 int activation_take(struct activation *a, const char *name, const char *path, bool any_unnamed);
 
+/* Whether a socket named |name| is there to take. */
+bool activation_has(const struct activation *a, const char *name);
+
 /* Closes the fds nobody took. Returns how many there were. Does not log. */
 size_t activation_close_rest(struct activation *a);

@@ -4,6 +4,7 @@
 #include "emulators/notify.h"
 #include "supervisor/answer.h"
 #include "supervisor/dispatch.h"
+#include "supervisor/survive.h"
 
 int answer_value(struct notification *n, int error, int64_t val, bool cont)
 {
@@ -15,6 +16,8 @@ int answer_value(struct notification *n, int error, int64_t val, bool cont)
                 resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
         else
                 resp.val = val;
+        /* Sent again by the next daemon if this one dies before the kernel has it. */
+        survive_notification_answering(n, &resp);
         return n->listener->ops->send(n, &resp);
 }
 

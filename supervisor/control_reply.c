@@ -33,6 +33,7 @@
 #include "supervisor/registry.h"
 #include "supervisor/reload.h"
 #include "supervisor/stats.h"
+#include "supervisor/upgrade.h"
 
 /* ---- reply documents ---- */
 
@@ -493,6 +494,24 @@ struct command {
 /* Every command is root only (the peer check in conn_new), the mutating ones
  * (reload, register, unregister) included. */
 
+/* upgrade [BINARY]: the reply goes out before the sockets close (supervisor/upgrade.h). */
+static void build_upgrade_to(struct reply *r, struct fy_node *root, struct daemon *d, const char *binary)
+{
+        char err[512];
+
+        if (upgrade_start(d, binary, err, sizeof(err)) < 0) {
+                put_str(r, root, "error", err);
+                return;
+        }
+        put_bool(r, root, "upgrading", true);
+        put_i64(r, root, "pid", getpid());
+}
+
+static void build_upgrade(struct reply *r, struct fy_node *root, struct daemon *d)
+{
+        build_upgrade_to(r, root, d, NULL);
+}
+
 static const struct command commands[] = {
         { "ping", build_ping, NULL, NULL },
         { "pending", build_pending, build_pending_of, NULL },
@@ -503,6 +522,7 @@ static const struct command commands[] = {
         { "reload", build_reload, NULL, NULL },
         { "register", NULL, NULL, build_register },
         { "unregister", NULL, NULL, build_unregister },
+        { "upgrade", build_upgrade, build_upgrade_to, NULL },
 };
 
 static void build_error(struct reply *r, struct fy_node *root, const char *message)

@@ -25,3 +25,7 @@ int ctl_policy_filter(int argc, char **argv, const struct ctl_options *o);
 /* seccompctl oci-patch --policy NAME [--socket P] CONFIG.JSON: edit an OCI
  * config.json in place to use seccompd (supervisor/ctl_filter.c). */
 int ctl_oci_patch(int argc, char **argv, const struct ctl_options *o);
+
+/* seccompctl upgrade [--binary PATH] [--timeout S]: hand the daemon over to a
+ * new binary and wait for it (supervisor/ctl_upgrade.c). */
+int ctl_upgrade(int argc, char **argv, const struct ctl_options *o);

@@ -18,6 +18,7 @@
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
 #include "supervisor/emulate.h"
+#include "supervisor/survive.h"
 
 const char *notif_stage_to_string(enum notif_stage s)
 {
@@ -42,6 +43,7 @@ static void notification_unlink(struct notification *n)
 {
         struct daemon *d = daemon_of(n);
 
+        survive_notification_done(n);
         list_del(&n->pending_node);
         list_del(&n->listener_node);
         list_del(&n->helper_node);
@@ -185,6 +187,7 @@ static void act(struct notification *n)
                 emulate_notification(n);
                 return;
         case VERDICT_INJECT:
+                survive_notification_acting(n);
                 inject_notification(n);
                 return;
         default:
@@ -345,6 +348,7 @@ void dispatch_received(struct listener *l, const struct seccomp_notif *notif, co
         list_add_tail(&d->pending, &n->pending_node);
         list_add_tail(&l->notifications, &n->listener_node);
         d->n_pending++;
+        survive_notification_received(n);
         d->totals.received++;
         l->container->counters.received++;
         l->container->n_in_flight++;

@@ -47,6 +47,7 @@ struct notification {
                                          * (the caller's cwd or dirfd, inside its root); "" unknown */
         int cwd_error;                  /* why it is unknown (-errno), when it was looked up */
         struct lxc_proxy_origin lxc;    /* from an LXC proxy message: what the reply echoes */
+        uint32_t inflight_slot;         /* its slot in the in-flight table + 1 (survive.h); 0: none */
 };
 
 /* uv_poll callback target for a listener fd: handles hang-up and one

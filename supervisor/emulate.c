@@ -22,6 +22,7 @@
 #include "supervisor/answer.h"
 #include "supervisor/daemon.h"
 #include "supervisor/emulate.h"
+#include "supervisor/survive.h"
 #include "supervisor/fuse_run.h"
 #include "supervisor/helper_link.h"
 
@@ -183,6 +184,16 @@ static void finish_with_fd(struct notification *n, int fd, uint32_t fd_flags, co
         dispatch_answered(n, counter);
 }
 
+/* Emulators that call target_commit() before their first side effect. */
+static const bool marks_commit[_EMULATOR_MAX] = {
+        [EMULATOR_MKNOD] = true,
+};
+
+static void on_commit(void *data)
+{
+        survive_notification_acting(data);
+}
+
 void emulate_notification(struct notification *n)
 {
         struct target t = TARGET_NULL;
@@ -204,6 +215,12 @@ void emulate_notification(struct notification *n)
                 return;
         }
         t.budget = &n->req.budget;
+        /* From here the call may half-happen: a restart must not run it again.
+         * An emulator that marks its point of no return moves that later. */
+        t.commit_data = n;
+        t.on_commit = on_commit;
+        if (!marks_commit[n->verdict.emulator])
+                survive_notification_acting(n);
         if (r >= 0)
                 r = fn(&(struct emulate_ctx) { .n = n, .p = n->verdict.params, .t = &t, .fd_out = &fd,
                                                .why = &why });

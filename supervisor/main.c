@@ -3,6 +3,7 @@
  * (SIGHUP reloads policies), then closes every handle and exits. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,9 +24,13 @@
 #include "supervisor/fuse_run.h"
 #include "supervisor/intake_lxc.h"
 #include "supervisor/intake_oci.h"
+#include "supervisor/keeper.h"
 #include "supervisor/policy_store.h"
 #include "supervisor/readiness.h"
 #include "supervisor/reload.h"
+#include "supervisor/restore.h"
+#include "supervisor/survive.h"
+#include "supervisor/upgrade.h"
 
 #define DEFAULT_SOCKET "/run/seccompd/seccompd.sock"
 #define DEFAULT_CONTROL "/run/seccompd/control.sock"
@@ -51,6 +56,10 @@ static void help(void)
                "      --sysfs-root DIR    read SR-IOV state under DIR (default %s)\n"
                "      --state-dir DIR     VF allocations, kept across restarts (default %s)\n"
                "  -l, --log-level LEVEL   error, warning, info (default) or debug\n"
+               "      --keeper-socket PATH  the fd keeper that carries containers across restarts\n"
+               "                          (default: keeper.sock beside the control socket)\n"
+               "      --no-keeper         no fd keeper: containers are lost when seccompd exits\n"
+               "      --keeper PATH       run as the fd keeper on PATH (seccompd starts it itself)\n"
                "      --debug-hold-ms MS  test only: hold each emulated call MS ms before acting\n"
                "  -h, --help              show this help\n"
                "      --version           show the version\n",
@@ -74,7 +83,17 @@ static int parse_uint(const char *s, unsigned max, unsigned *ret)
 /* 1 to run, 0 to exit successfully (help/version), -EINVAL on bad usage. */
 static int parse_argv(int argc, char **argv, struct daemon_options *opt)
 {
-        enum { ARG_VERSION = 0x100, ARG_DEBUG_HOLD, ARG_LXC_SOCKET, ARG_LXC_PATH, ARG_SYSFS_ROOT, ARG_STATE_DIR };
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_DEBUG_HOLD,
+                ARG_LXC_SOCKET,
+                ARG_LXC_PATH,
+                ARG_SYSFS_ROOT,
+                ARG_STATE_DIR,
+                ARG_KEEPER_SOCKET,
+                ARG_NO_KEEPER,
+                ARG_KEEPER,
+        };
         static const struct option options[] = {
                 { "socket", required_argument, NULL, 's' },
                 { "lxc-socket", required_argument, NULL, ARG_LXC_SOCKET },
@@ -86,6 +105,9 @@ static int parse_argv(int argc, char **argv, struct daemon_options *opt)
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "log-level", required_argument, NULL, 'l' },
                 { "debug-hold-ms", required_argument, NULL, ARG_DEBUG_HOLD },
+                { "keeper-socket", required_argument, NULL, ARG_KEEPER_SOCKET },
+                { "no-keeper", no_argument, NULL, ARG_NO_KEEPER },
+                { "keeper", required_argument, NULL, ARG_KEEPER },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { 0 },
@@ -124,6 +146,15 @@ static int parse_argv(int argc, char **argv, struct daemon_options *opt)
                                 return log_error_errno(r, "invalid log level \"%s\"", optarg);
                         log_set_max_level((enum log_level) r);
                         break;
+                case ARG_KEEPER_SOCKET:
+                        opt->keeper_path = optarg;
+                        break;
+                case ARG_NO_KEEPER:
+                        opt->no_keeper = true;
+                        break;
+                case ARG_KEEPER:
+                        opt->run_keeper = optarg;
+                        break;
                 case ARG_DEBUG_HOLD:
                         if (parse_uint(optarg, 600000, &opt->debug_hold_ms) < 0)
                                 return log_error_errno(-EINVAL, "invalid --debug-hold-ms \"%s\"", optarg);
@@ -143,6 +174,25 @@ static int parse_argv(int argc, char **argv, struct daemon_options *opt)
         return 1;
 }
 
+/* keeper.sock beside the control socket, unless --keeper-socket says otherwise:
+ * daemons on other control sockets (tests) get keepers of their own. */
+static int default_keeper_path(struct daemon_options *opt, char *buf, size_t size)
+{
+        const char *slash = strrchr(opt->control_path, '/');
+        int n;
+
+        if (opt->keeper_path)
+                return 0;
+        if (!slash)
+                n = snprintf(buf, size, "keeper.sock");
+        else
+                n = snprintf(buf, size, "%.*s/keeper.sock", (int) (slash - opt->control_path), opt->control_path);
+        if (n < 0 || (size_t) n >= size)
+                return -ENAMETOOLONG;
+        opt->keeper_path = buf;
+        return 0;
+}
+
 /* Readiness is a courtesy to the manager: a failure to tell it is logged, never fatal. */
 static void notify_manager(const char *state)
 {
@@ -152,15 +202,27 @@ static void notify_manager(const char *state)
                 log_warning_errno(r, "cannot send %s to NOTIFY_SOCKET: %m", state);
 }
 
-static void daemon_stop(struct daemon *d, const char *why)
+static void close_intakes(struct daemon *d)
+{
+        d->intake = intake_oci_free(d->intake);
+        d->lxc = intake_lxc_free(d->lxc);
+}
+
+static void daemon_stop(struct daemon *d, const char *why, bool keep_containers)
 {
         if (d->stopping)
                 return;
         d->stopping = true;
         log_info("%s: shutting down", why);
-        notify_manager("STOPPING=1");
-        d->intake = intake_oci_free(d->intake);
-        d->lxc = intake_lxc_free(d->lxc);
+        /* A daemon handing over is not the service stopping: its successor is
+         * the main pid now (MAINPID= was sent). */
+        if (!d->upgrade)
+                notify_manager("STOPPING=1");
+        /* A deliberate stop ends supervision (the keeper lets go of every
+         * listener); a handover leaves everything to the next daemon. */
+        survive_detach(d, !keep_containers);
+        upgrade_cancel(d);
+        close_intakes(d);
         d->control = control_free(d->control);
         registry_close_all(&d->registry);
         devices_reconcile_stop(d);
@@ -168,13 +230,23 @@ static void daemon_stop(struct daemon *d, const char *why)
         uv_close((uv_handle_t *) &d->sigterm, NULL);
         uv_close((uv_handle_t *) &d->sigint, NULL);
         uv_close((uv_handle_t *) &d->sighup, NULL);
+        uv_close((uv_handle_t *) &d->sigusr2, NULL);
 }
 
 static void on_signal(uv_signal_t *handle, int signum)
 {
         struct daemon *d = handle->data;
 
-        daemon_stop(d, strsignal(signum));
+        daemon_stop(d, strsignal(signum), false);
+}
+
+static void on_sigusr2(uv_signal_t *handle, int signum)
+{
+        char err[256];
+
+        (void) signum;
+        if (upgrade_start(handle->data, NULL, err, sizeof(err)) < 0)
+                log_error("SIGUSR2: no upgrade: %s", err);
 }
 
 static void on_sighup(uv_signal_t *handle, int signum)
@@ -215,6 +287,11 @@ static int open_sockets(struct daemon *d, struct activation *act)
                         log_warning("closing passed fd %d (\"%s\"): seccompd listens on intake and control only",
                                     act->fds[i].fd, act->fds[i].name);
         (void) activation_close_rest(act);
+        /* A passed socket cannot be bound again by a daemon an upgrade starts. */
+        if (intake_fd >= 0)
+                survive_keep(d, "s/intake", intake_fd);
+        if (control_fd >= 0)
+                survive_keep(d, "s/control", control_fd);
         if (intake_fd >= 0)
                 r = intake_oci_adopt(d, intake_fd, &d->intake);
         else
@@ -228,6 +305,13 @@ static int open_sockets(struct daemon *d, struct activation *act)
         if (control_fd >= 0)
                 return control_adopt(d, TAKE_FD(control_fd), &d->control);
         return control_new(d, d->opt.control_path, &d->control);
+}
+
+static int reopen_sockets(struct daemon *d)
+{
+        struct activation none = { 0 };
+
+        return open_sockets(d, &none);
 }
 
 /* The config file, or the built-in defaults when there is none. */
@@ -245,6 +329,55 @@ static int load_config(struct daemon *d)
         return 0;
 }
 
+/* Takes what the fd keeper kept for us: the containers a previous daemon
+ * supervised come back before anything new is accepted. Without a keeper the
+ * daemon runs on (logged): supervision then ends with this process. */
+/* The sockets a service manager passed to an earlier daemon, kept for an
+ * upgrade (this daemon got no LISTEN_FDS from the manager then): used as if
+ * passed. Ones the manager passed again win; the kept copies are forgotten. */
+static void take_kept_sockets(struct survive_handover *h, struct activation *act)
+{
+        static const char *const roles[] = { "intake", "control" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
+                char name[16];
+                int fd;
+
+                snprintf(name, sizeof(name), "s/%s", roles[i]);
+                fd = survive_handover_take(h, name);
+                if (fd < 0)
+                        continue;
+                if (act->n_fds == ACTIVATION_MAX_FDS || activation_has(act, roles[i])) {
+                        safe_close(fd);
+                        continue;
+                }
+                act->fds[act->n_fds].fd = fd;
+                snprintf(act->fds[act->n_fds].name, sizeof(act->fds[0].name), "%s", roles[i]);
+                act->n_fds++;
+        }
+}
+
+static void take_over(struct daemon *d, struct activation *act)
+{
+        struct survive_handover h = { 0 };
+        struct restore_report rep;
+        uint64_t start = now_usec();
+
+        if (d->opt.no_keeper)
+                return;
+        if (survive_start(d, d->opt.keeper_path, &h) < 0) {
+                log_warning("running without an fd keeper: containers will not survive a restart");
+                return;
+        }
+        take_kept_sockets(&h, act);
+        restore_run(d, &h, &rep);
+        survive_handover_clear(&h);
+        log_info("restore: %u container(s), %u listener(s) back in %.1f ms; %u not restored; %u call(s) run "
+                 "again, %u answered as recorded, %u failed (on_restart errno)",
+                 rep.containers, rep.listeners, (double) (now_usec() - start) / 1000.0, rep.skipped, rep.rerun,
+                 rep.resent, rep.failed);
+}
+
 /* Expects d->loop initialised; on failure daemon_stop() undoes what was done. */
 static int daemon_init(struct daemon *d, struct activation *act)
 {
@@ -257,10 +390,12 @@ static int daemon_init(struct daemon *d, struct activation *act)
         uv_signal_init(&d->loop, &d->sigterm);
         uv_signal_init(&d->loop, &d->sigint);
         uv_signal_init(&d->loop, &d->sighup);
-        d->sigterm.data = d->sigint.data = d->sighup.data = d;
+        uv_signal_init(&d->loop, &d->sigusr2);
+        d->sigterm.data = d->sigint.data = d->sighup.data = d->sigusr2.data = d;
         uv_signal_start(&d->sigterm, on_signal, SIGTERM);
         uv_signal_start(&d->sigint, on_signal, SIGINT);
         uv_signal_start(&d->sighup, on_sighup, SIGHUP);
+        uv_signal_start(&d->sigusr2, on_sigusr2, SIGUSR2);
         r = syscall_table_new(&d->syscalls);
         if (r < 0)
                 return log_error_errno(r, "cannot build the syscall table: %m");
@@ -276,6 +411,7 @@ static int daemon_init(struct daemon *d, struct activation *act)
         r = daemon_load_policies(d);
         if (r < 0)
                 return r;
+        take_over(d, act);
         return open_sockets(d, act);
 }
 
@@ -307,12 +443,23 @@ int main(int argc, char **argv)
                 },
         };
         struct activation act = { 0 };
-        char err[256];
+        char err[256], keeper_path[PATH_MAX];
         int r;
 
         r = parse_argv(argc, argv, &d.opt);
         if (r <= 0)
                 return r < 0 ? 2 : 0;
+        if (d.opt.run_keeper)
+                return keeper_run(d.opt.run_keeper);
+        d.opt.argv = argv;
+        d.stop = daemon_stop;
+        d.reopen_sockets = reopen_sockets;
+        d.close_intakes = close_intakes;
+        r = default_keeper_path(&d.opt, keeper_path, sizeof(keeper_path));
+        if (r < 0) {
+                log_error_errno(r, "--keeper-socket: %m");
+                return 2;
+        }
         r = activation_listen_fds(&act, err, sizeof(err));
         if (r < 0) {
                 log_error("socket activation: %s", err);
@@ -330,8 +477,9 @@ int main(int argc, char **argv)
         r = daemon_init(&d, &act);
         if (r < 0) {
                 (void) activation_close_rest(&act);
-                daemon_stop(&d, "startup failed");
+                daemon_stop(&d, "startup failed", true);
         } else {
+                survive_ready(&d);
                 log_info("seccompd %s: listening on %s (OCI) and %s (LXC), control on %s", SECCOMPD_VERSION,
                          intake_oci_path(d.intake), d.opt.lxc_socket_path, control_path(d.control));
                 notify_manager("READY=1");
@@ -342,5 +490,5 @@ int main(int argc, char **argv)
         syscall_table_free(d.syscalls);
         policy_store_free(d.policies);
         daemon_config_clear(&d.config);
-        return r < 0 ? 1 : 0;
+        return r < 0 || d.failed ? 1 : 0;
 }

@@ -22,6 +22,7 @@
 #include "supervisor/helper_link.h"
 #include "supervisor/oci_state.h"
 #include "supervisor/registry.h"
+#include "supervisor/survive.h"
 
 void registry_init(struct registry *reg)
 {
@@ -44,6 +45,7 @@ static struct container *container_free(struct container *c)
 {
         if (!c)
                 return NULL;
+        survive_container_freed(c);
         safe_close(c->pidfd);
         free(c->id);
         free(c->bundle);
@@ -116,17 +118,26 @@ static int container_new(struct daemon *d, const struct container_info *info, st
         if (strdup_or_null(info->id, &c->id) < 0 || strdup_or_null(info->bundle, &c->bundle) < 0 ||
             container_set_policy(c, info) < 0 || strdup_or_null(info->lxc_cookie, &c->lxc_cookie) < 0)
                 return -ENOMEM;
-        /* Identity is a pidfd taken now, never the bare pid later. */
-        pidfd = (int) syscall(SYS_pidfd_open, info->init_pid, 0);
+        /* Identity is a pidfd taken now, never the bare pid later (or the one
+         * taken then, kept across a restart). */
+        if (info->pidfd)
+                pidfd = fcntl(*info->pidfd, F_DUPFD_CLOEXEC, 3);
+        else
+                pidfd = (int) syscall(SYS_pidfd_open, info->init_pid, 0);
         if (pidfd < 0)
                 return -errno;
         c->pidfd = pidfd;
         c->init_pid = info->init_pid;
         c->lxc_monitor_pid = info->lxc_monitor_pid;
-        read_cgroup2(c);
+        if (info->pidfd) {
+                if (strdup_or_null(info->cgroup2, &c->cgroup2) < 0)
+                        return -ENOMEM;
+        } else
+                read_cgroup2(c);
         c->registered_usec = now_usec();
         c->daemon = d;
         c->log_rl = (struct ratelimit) { .interval_usec = 10 * 1000000ULL, .burst = 20 };
+        survive_container_added(c, info->store_key);
         *ret = TAKE_PTR(c);
         return 0;
 }
@@ -144,12 +155,15 @@ static void container_unlink(struct container *c)
  * registration's pidfd poll closed (libuv holds &c->exit_poll until then). */
 static void container_release(struct container *c)
 {
+        struct daemon *d = c->daemon;
+
         if (!list_empty(&c->listeners) || c->hooked || c->exit_polling)
                 return;
         if (c->log_rl.suppressed > 0)
                 log_warning("container %s: %u more log lines were suppressed", c->id, c->log_rl.suppressed);
         container_unlink(c);
         container_free(c);
+        survive_changed(d);
 }
 
 /* The container's init has exited: the pidfd polls readable. */
@@ -179,6 +193,7 @@ static void container_unhook(struct container *c)
         c->hooked = false;
         if (list_empty(&c->listeners))
                 container_unlink(c);
+        survive_changed(c->daemon);
         if (c->exit_polling && !uv_is_closing((uv_handle_t *) &c->exit_poll))
                 uv_close((uv_handle_t *) &c->exit_poll, on_exit_poll_closed);
 }
@@ -232,6 +247,7 @@ static void on_listener_closed(uv_handle_t *handle)
         struct listener *l = container_of((uv_poll_t *) handle, struct listener, poll);
         struct container *c = l->container;
 
+        survive_listener_closed(l);
         if (l->poll_fd != l->fd)
                 safe_close(l->poll_fd);
         safe_close(l->fd);
@@ -288,6 +304,7 @@ static int listener_new(struct container *c, const struct listener_spec *spec)
                 uv_close((uv_handle_t *) &l->poll, on_listener_aborted);
                 return r;
         }
+        survive_listener_added(l, spec->store_key);
         return 0;
 }
 
@@ -357,6 +374,7 @@ int registry_rename(struct registry *reg, struct container *c, const char *id, c
         free(c->bundle);
         c->id = new_id;
         c->bundle = new_bundle;
+        survive_changed(c->daemon);
         return 0;
 }
 
@@ -387,6 +405,7 @@ int registry_register(struct daemon *d, const struct container_info *info, struc
         c->hooked = true;
         oci_state_free(c->oci);
         c->oci = TAKE_PTR(*oci);
+        survive_changed(d);
         *ret = c;
         return 0;
 }
@@ -407,4 +426,36 @@ void registry_close_all(struct registry *reg)
 {
         list_for_each_safe(pos, tmp, &reg->containers)
                 container_retire(list_entry(pos, struct container, node));
+}
+
+void registry_pause(struct registry *reg)
+{
+        list_for_each(pos, &reg->containers) {
+                struct container *c = list_entry(pos, struct container, node);
+
+                list_for_each(lpos, &c->listeners) {
+                        struct listener *l = list_entry(lpos, struct listener, node);
+
+                        if (!l->closing)
+                                uv_poll_stop(&l->poll);
+                }
+                if (c->exit_polling && !uv_is_closing((uv_handle_t *) &c->exit_poll))
+                        uv_poll_stop(&c->exit_poll);
+        }
+}
+
+void registry_resume(struct registry *reg)
+{
+        list_for_each(pos, &reg->containers) {
+                struct container *c = list_entry(pos, struct container, node);
+
+                list_for_each(lpos, &c->listeners) {
+                        struct listener *l = list_entry(lpos, struct listener, node);
+
+                        if (!l->closing && uv_poll_start(&l->poll, UV_READABLE | UV_DISCONNECT, on_listener_event) < 0)
+                                listener_close(l);
+                }
+                if (c->exit_polling && !uv_is_closing((uv_handle_t *) &c->exit_poll))
+                        (void) uv_poll_start(&c->exit_poll, UV_READABLE, on_init_exit);
+        }
 }

@@ -54,6 +54,8 @@ struct listener {
         struct container *container;
         struct list_node node;          /* in container->listeners */
         struct list_node notifications; /* struct notification in flight on this fd */
+        uint64_t store_key;             /* kept by the fd keeper as "l/<key>"; 0: not kept (LXC) */
+        uint32_t inflight_lslot;        /* its last-id slot in the in-flight table + 1; 0: none */
         bool closing;
 };
 
@@ -81,6 +83,7 @@ struct container {
         pid_t lxc_monitor_pid;          /* LXC containers: the monitor whose connections feed it; 0 otherwise */
         char *lxc_cookie;               /* and its lxc.seccomp.notify.cookie ("" for none) */
         struct devices_container *devices; /* VFs passed in at its hook registration; NULL without */
+        uint64_t store_key;             /* its pidfd is kept by the fd keeper as "p/<key>"; 0: not kept */
         struct daemon *daemon;
 };
 
@@ -102,6 +105,10 @@ struct container_info {
         struct policy_version *policy_version; /* the record takes its own reference; NULL for hooks */
         pid_t lxc_monitor_pid;          /* LXC: see struct container; 0 otherwise */
         const char *lxc_cookie;
+        /* A record restored after a restart (supervisor/restore.c): */
+        const int *pidfd;               /* the kept pidfd of init (duplicated); NULL: open one */
+        const char *cgroup2;            /* the cgroup read at first registration */
+        uint64_t store_key;             /* the key it was kept under; 0: a new one */
 };
 
 /* A listener to add: what it polls and how its notifications are answered. */
@@ -109,6 +116,7 @@ struct listener_spec {
         const struct listener_ops *ops;
         int fd;                         /* the seccomp listener, or -EBADF */
         int poll_fd;                    /* == fd, or the connection that carries its notifications */
+        uint64_t store_key;             /* restored listener: the key it was kept under; 0: new */
 };
 
 /* Finds or creates the container record for |info| and adds a listener for
@@ -153,3 +161,8 @@ void listener_close(struct listener *l);
 
 /* Closes every listener and ends every hook registration (shutdown). */
 void registry_close_all(struct registry *reg);
+
+/* Stops polling every listener and every init pidfd (an upgrade hands them
+ * over: calls wait in the kernel) / starts again (the upgrade failed). */
+void registry_pause(struct registry *reg);
+void registry_resume(struct registry *reg);

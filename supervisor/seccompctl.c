@@ -36,7 +36,8 @@ static void help(void)
                "  vf list [--json]        SR-IOV VFs of the pools: state (free, in use by a\n"
                "                          container, missing) and NUMA node\n"
                "  reload                  re-read the policy directory (as SIGHUP does)\n"
-               "  ping                    check that the daemon answers\n\n"
+               "  ping                    check that the daemon answers\n"
+               "  upgrade [--binary PATH] hand over to a new daemon binary without losing a call\n\n"
                "Commands that run here (see COMMAND --help):\n"
                "  policy check FILE|NAME...   validate policies, print errors with file:line:col\n"
                "  policy test FILE|DIR...     run policy test files, print failures and a summary\n"
@@ -411,6 +412,7 @@ static const struct local_command local_commands[] = {
         { "policy", "test", ctl_policy_test },
         { "policy", "filter", ctl_policy_filter },
         { "oci-patch", NULL, ctl_oci_patch },
+        { "upgrade", NULL, ctl_upgrade },
 };
 
 /* ---- talking to the daemon ---- */

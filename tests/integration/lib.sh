@@ -99,6 +99,11 @@ it_finish() {
                 kill -KILL "$DAEMON_PID" 2>/dev/null
                 wait "$DAEMON_PID" 2>/dev/null
         fi
+        # The fd keeper a daemon started beside its control socket (docs/survival.md):
+        # in its own session, so nothing above reached it.
+        local keeper
+        keeper=$(pgrep -f -- "--keeper $IT_TMP/keeper.sock " 2>/dev/null)
+        [[ -z "$keeper" ]] || kill -KILL $keeper 2>/dev/null
         if ((IT_FAILED > 0 || rc != 0)) && [[ -s "$IT_TMP/daemon.log" ]]; then
                 echo "# --- last lines of the daemon log ---"
                 tail -n 40 "$IT_TMP/daemon.log" | sed 's/^/#   /'

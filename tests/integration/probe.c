@@ -10,6 +10,7 @@
 #include <linux/loop.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "probe_util.h"
@@ -55,7 +57,10 @@ _Noreturn static void usage(void)
                 "                                        killed=K exited=E\n"
                 "  mount SRC TARGET FSTYPE FLAGS DATA    mount(2) with raw args (- is NULL; FLAGS a number)\n"
                 "  umount2 TARGET FLAGS                  umount2(2)\n"
-                "  thread OP ...                         runs OP in a second thread (not the leader)\n");
+                "  thread OP ...                         runs OP in a second thread (not the leader)\n"
+                "  hammer DIR MS [STOPFILE]              mknod c 1:3 + unlink in DIR in a loop for MS ms\n"
+                "                                        or until STOPFILE exists; prints\n"
+                "                                        ok=N eintr=N other=N max_ms=N [first=ERRNO]\n");
         exit(2);
 }
 
@@ -420,6 +425,50 @@ int main(int argc, char **argv)
         run_op(argc - i, argv + i);
 }
 
+static uint64_t mono_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* Emulated mknod in a loop (a restart test's load): counts successes, EINTR
+ * (a call the restart could not run again) and anything else, and the slowest call. */
+static void hammer(const char *dir, uint64_t ms, const char *stop)
+{
+        unsigned long ok = 0, eintr = 0, other = 0, i = 0;
+        uint64_t end = mono_ms() + ms, slowest = 0;
+        int first = 0;
+        char path[PATH_MAX];
+
+        while (mono_ms() < end && (!stop || access(stop, F_OK) < 0)) {
+                uint64_t t0 = mono_ms();
+                long r;
+
+                snprintf(path, sizeof(path), "%s/h-%d-%lu", dir, (int) getpid(), i++);
+                r = syscall(SYS_mknod, path, S_IFCHR | 0600, makedev(1, 3));
+                if (mono_ms() - t0 > slowest)
+                        slowest = mono_ms() - t0;
+                if (r == 0) {
+                        ok++;
+                        unlink(path);
+                } else if (errno == EINTR)
+                        eintr++;
+                else {
+                        other++;
+                        if (!first)
+                                first = errno;
+                }
+        }
+        printf("ok=%lu eintr=%lu other=%lu max_ms=%llu", ok, eintr, other, (unsigned long long) slowest);
+        if (first)
+                printf(" first=%s", errno_name(first));
+        putchar('\n');
+        fflush(stdout);
+        exit(0);
+}
+
 /* The ops, run by main or by the thread of "thread OP ...". Each exits. */
 static void run_op(int argc, char **argv)
 {
@@ -461,6 +510,8 @@ static void run_op(int argc, char **argv)
                 print_sysinfo(argc == 2);
         if (strcmp(argv[0], "open") == 0 && argc >= 3)
                 open_file(argc, argv);
+        if (strcmp(argv[0], "hammer") == 0 && (argc == 3 || argc == 4))
+                hammer(argv[1], parse_num(argv[2], 10), argc == 4 ? argv[3] : NULL);
         if (strcmp(argv[0], "openkill") == 0 && argc == 4)
                 open_kill(parse_num(argv[1], 10), argv[2], parse_num(argv[3], 10));
         usage();

@@ -123,7 +123,27 @@ kill -HUP "$DAEMON_PID" # ExecReload
 sleep 0.2
 daemon_healthy "seccompd reloads on SIGHUP (ExecReload) and still answers"
 
-activated_stop
+# ---- a live upgrade: the new daemon cannot bind the manager's sockets, it
+# takes them from the fd keeper (docs/survival.md)
+old=$DAEMON_PID
+new=
+at_exit '[[ -z $new ]] || kill -KILL $new'
+out=$(ctl upgrade 2>&1)
+check_match "seccompctl upgrade under socket activation: a new daemon took over" "^upgraded: pid $old -> pid [0-9]+\$" "$out"
+wait "$old"
+check_eq "the old daemon exits with status 0 after the handover" 0 "$?"
+new=$(ctl_json .pid ping)
+wait_for "the manager was told the new main pid" 5 notified "MAINPID=$new"
+check_match "the new daemon listens on the passed sockets" \
+        "listening on $SOCK \\(OCI\\) and $LXC_SOCK \\(LXC\\), control on $CTL\$" "$(grep -o 'listening on .*' "$IT_TMP/daemon.log" | tail -n 1)"
+check_absent "the new daemon bound no --socket of its own" "$UNUSED_SOCK"
+got=$(probe --umask 022 mknod "$D/upgraded" c 1:3 0666)
+check_eq "mknod through the passed socket after the upgrade: allowed" ok "$got"
+kill -TERM "$new"
+timeout 10 tail --pid="$new" -f /dev/null
+check_eq "the new daemon exits on SIGTERM" gone "$(kill -0 "$new" 2>/dev/null && echo running || echo gone)"
+new=
+DAEMON_PID=
 if [[ -S "$SOCK" && -S "$CTL" ]]; then
         ok "the passed sockets' files are left for the manager"
 else

@@ -48,7 +48,7 @@ for f in seccompd.seccomp seccompd.conf container.conf; do
 done
 units=()
 if [[ -n "${UNIT_DIR:-}" ]]; then
-        for unit in seccompd.service seccompd.socket seccompd-control.socket; do
+        for unit in seccompd.service seccompd-keeper.service seccompd.socket seccompd-control.socket; do
                 units+=("$UNIT_DIR/$unit")
                 check_file "unit $unit" "${units[-1]}" 644
         done

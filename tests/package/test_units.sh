@@ -22,6 +22,10 @@ done
 check_eq "ExecStart is the installed seccompd" "ExecStart=$SBINDIR/seccompd" "$(grep '^ExecStart=' "$service")"
 # verify checks that ExecStart exists: point it at this build's binary.
 sed -i "s|^ExecStart=.*|ExecStart=$SECCOMPD|" "$service"
+keeper=$IT_TMP/seccompd-keeper.service
+check_eq "the keeper unit runs the installed seccompd as the keeper seccompd looks for" \
+        "ExecStart=$SBINDIR/seccompd --keeper /run/seccompd/keeper.sock" "$(grep '^ExecStart=' "$keeper")"
+sed -i "s|^ExecStart=[^ ]*|ExecStart=$SECCOMPD|" "$keeper"
 # Documentation= is checked against this build's pages (none with -Dman=disabled).
 mkdir -p "$IT_TMP/man/man5" "$IT_TMP/man/man8"
 check_man=yes

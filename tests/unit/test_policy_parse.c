@@ -705,3 +705,28 @@ TEST(diagnostics_may_be_null_and_accumulate)
         policy_free(p);
         policy_diags_clear(&d);
 }
+
+TEST(on_restart_is_eintr_unless_the_policy_says_rerun_or_another_errno)
+{
+        struct policy_diags d = { 0 };
+        struct policy *p = parse_ok(HEAD "  - syscalls: mknod\n    action: emulate mknod\n");
+
+        EXPECT_FALSE(p->restart_rerun);
+        EXPECT_EQ(p->restart_errno, EINTR);
+        policy_free(p);
+        p = parse_ok(HEAD "  - syscalls: mknod\n    action: emulate mknod\non_restart: rerun\n");
+        EXPECT_TRUE(p->restart_rerun);
+        policy_free(p);
+        p = parse_ok(HEAD "  - syscalls: mknod\n    action: emulate mknod\non_restart: errno EAGAIN\n");
+        EXPECT_FALSE(p->restart_rerun);
+        EXPECT_EQ(p->restart_errno, EAGAIN);
+        policy_free(p);
+        p = NULL;
+        EXPECT_EQ(parse(HEAD "  - syscalls: mknod\n    action: emulate mknod\non_restart: errno ENOPE\n", &p, &d), -EINVAL);
+        EXPECT_EQ(parse(HEAD "  - syscalls: mknod\n    action: emulate mknod\non_restart: retry\n", &p, &d), -EINVAL);
+        ASSERT_EQ(d.n, 2);
+        EXPECT_STREQ(d.v[0].msg, "unknown errno \"ENOPE\"");
+        EXPECT_STREQ(d.v[1].msg, "\"on_restart\" must be \"rerun\" or \"errno NAME\", not \"retry\"");
+        EXPECT_EQ(d.v[1].pos.line, 7);
+        policy_diags_clear(&d);
+}

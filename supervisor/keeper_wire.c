@@ -1,0 +1,113 @@
+/* Messages with fds on the keeper's SOCK_SEQPACKET socket. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/macro.h"
+#include "supervisor/keeper_wire.h"
+
+int keeper_wire_send(int sock, const char *msg, size_t len, const int *fds, size_t n_fds)
+{
+        union {
+                char buf[CMSG_SPACE(sizeof(int) * KEEPER_WIRE_MAX_FDS)];
+                struct cmsghdr align;
+        } u;
+        struct iovec iov = { .iov_base = (void *) msg, .iov_len = len };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+        if (n_fds > KEEPER_WIRE_MAX_FDS)
+                return -E2BIG;
+        if (n_fds > 0) {
+                struct cmsghdr *cm;
+
+                memset(&u, 0, sizeof(u));
+                mh.msg_control = u.buf;
+                mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+                cm = CMSG_FIRSTHDR(&mh);
+                cm->cmsg_level = SOL_SOCKET;
+                cm->cmsg_type = SCM_RIGHTS;
+                cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+                memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
+        }
+        for (;;) {
+                if (sendmsg(sock, &mh, MSG_NOSIGNAL) >= 0)
+                        return 0;
+                if (errno != EINTR)
+                        return -errno;
+        }
+}
+
+/* Moves the fds of every SCM_RIGHTS message into fds[]; false when there were
+ * more than |max| (all closed then). */
+static bool take_fds(struct msghdr *mh, int *fds, size_t max, size_t *ret_n)
+{
+        size_t n = 0;
+        bool fit = true;
+
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+                size_t k;
+                int *p;
+
+                if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+                        continue;
+                k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                p = (int *) (void *) CMSG_DATA(cm);
+                for (size_t i = 0; i < k; i++) {
+                        int fd;
+
+                        memcpy(&fd, p + i, sizeof(fd));
+                        if (n < max)
+                                fds[n++] = fd;
+                        else {
+                                close(fd);
+                                fit = false;
+                        }
+                }
+        }
+        if (!fit)
+                for (size_t i = 0; i < n; i++)
+                        close(fds[i]);
+        *ret_n = fit ? n : 0;
+        return fit;
+}
+
+int keeper_wire_recv(int sock, bool nonblock, char *buf, size_t size, int *fds, size_t max_fds,
+                     size_t *ret_n_fds)
+{
+        union {
+                char buf[CMSG_SPACE(sizeof(int) * KEEPER_WIRE_MAX_FDS)];
+                struct cmsghdr align;
+        } u;
+        struct iovec iov = { .iov_base = buf, .iov_len = size - 1 };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                             .msg_controllen = sizeof(u.buf) };
+        size_t n_fds;
+        ssize_t n;
+
+        do
+                n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | (nonblock ? MSG_DONTWAIT : 0));
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+        if (!take_fds(&mh, fds, max_fds, &n_fds))
+                return -EBADMSG;
+        if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+                for (size_t i = 0; i < n_fds; i++)
+                        close(fds[i]);
+                return -EBADMSG;
+        }
+        buf[n] = '\0';
+        *ret_n_fds = n_fds;
+        return (int) n;
+}
+
+bool keeper_name_valid(const char *name, size_t len)
+{
+        if (len == 0 || len > KEEPER_NAME_MAX)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (name[i] <= ' ' || name[i] > '~')
+                        return false;
+        return true;
+}
