@@ -7,7 +7,10 @@
 #      replay;
 #   2. the same suites built with ASan+UBSan (build-asan/);
 #   3. each libFuzzer harness for FUZZ_SECONDS (default 20) with clang
-#      (build-fuzz/), starting from its corpus.
+#      (build-fuzz/), starting from its corpus;
+#   4. a release build (build-release/, -O3 as scripts/bench.sh builds): -O3
+#      finds warnings (-Werror) the other builds do not, and the benchmarks
+#      must build.
 # Exits non-zero if any step fails; goes on to the next step to report them all.
 set -uo pipefail
 
@@ -70,6 +73,7 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 step "build + all tests" suite build
 step "ASan/UBSan build + all tests" suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
 step "fuzzing" fuzz_all
+step "release build" meson_build build-release --buildtype=release
 
 if ((${#FAILED[@]} > 0)); then
         echo "FAILED: ${FAILED[*]}"

@@ -169,7 +169,7 @@ static int parse_pool(struct yaml_ctx *c, struct fy_node *n, struct vf_pool_spec
         };
         struct policy_pos fb = yaml_pos(n);
         const char *name;
-        int r, v;
+        int r, k, v = 0;
 
         p->numvfs = -1;
         r = yaml_mapping(c, n, fb, "a pool");
@@ -183,10 +183,18 @@ static int parse_pool(struct yaml_ctx *c, struct fy_node *n, struct vf_pool_spec
                 else if (!(p->name = strdup(name)))
                         return -ENOMEM;
         }
-        if (f[P_MODE].value && (r = yaml_worse(r, keyword(c, &f[P_MODE], fb, modes, 2, &v))) >= 0)
-                p->mode = (enum vf_pool_mode) v;
-        if (f[P_NUMA].value && (r = yaml_worse(r, keyword(c, &f[P_NUMA], fb, numa, 3, &v))) >= 0)
-                p->numa = (enum vf_pool_numa) v;
+        if (f[P_MODE].value) {
+                k = keyword(c, &f[P_MODE], fb, modes, 2, &v);
+                r = yaml_worse(r, k);
+                if (k >= 0)
+                        p->mode = (enum vf_pool_mode) v;
+        }
+        if (f[P_NUMA].value) {
+                k = keyword(c, &f[P_NUMA], fb, numa, 3, &v);
+                r = yaml_worse(r, k);
+                if (k >= 0)
+                        p->numa = (enum vf_pool_numa) v;
+        }
         if (f[P_NUMVFS].value)
                 r = yaml_worse(r, parse_numvfs(c, &f[P_NUMVFS], fb, &p->numvfs));
         if (f[P_SELECTORS].value)
