@@ -220,6 +220,40 @@ static int node_gid(int parent_fd, const struct target_creds *c, gid_t *ret)
         return 0;
 }
 
+/* A call a dead daemon had committed to (t->resumed): the node it made is
+ * this call's result. Ours is the node of the asked type and device owned by
+ * the caller (made and owned, maybe not yet chmod'ed), or still by the daemon
+ * (made, not yet owned); both are finished now. No container process can make
+ * a node the host's root owns.
+ * 0: done, 1: not ours (the normal path then says EEXIST, or makes it). */
+static int resume_node(int parent_fd, const char *name, const struct request *req, const struct target_creds *c)
+{
+        mode_t type = (req->mode & S_IFMT) ? (req->mode & S_IFMT) : S_IFREG;
+        dev_t dev = S_ISCHR(type) || S_ISBLK(type) ? makedev(req->dev_major, req->dev_minor) : 0;
+        mode_t perm = req->mode & 07777 & ~c->umask;
+        struct stat st;
+        gid_t gid = 0;
+        int r;
+
+        if (fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return errno == ENOENT ? 1 : -errno;
+        if ((st.st_mode & S_IFMT) != type || (dev && st.st_rdev != dev))
+                return 1;
+        r = node_gid(parent_fd, c, &gid);
+        if (r < 0)
+                return r;
+        /* mknodat() made it, still ours (with the parent's group when that is setgid). */
+        if (st.st_uid == geteuid())
+                return own_node(parent_fd, name, type, dev, perm, c->fsuid, gid);
+        /* Owned: the chmod may not have happened yet (idempotent). */
+        if (st.st_uid == c->fsuid && st.st_gid == gid && st.st_nlink == 1) {
+                _cleanup_close_ int fd = openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+                return fd < 0 ? -errno : fix_mode(fd, perm);
+        }
+        return 1;
+}
+
 static int check_caller(const struct request *req, const struct target *t)
 {
         int r;
@@ -259,6 +293,9 @@ int mknod_emulate(const struct request *req, const struct target *t)
 
         r = target_read_creds(t, &creds);
         if (r < 0)
+                return r;
+        r = t->resumed ? resume_node(parent_fd, name, req, &creds) : 1;
+        if (r <= 0)
                 return r;
         r = check_parent(t, &creds, parent_fd, name);
         if (r < 0)

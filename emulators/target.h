@@ -49,6 +49,9 @@ struct target {
          * (supervisor/survive.h: a restart must not run the call again). May be NULL. */
         void (*on_commit)(void *data);
         void *commit_data;
+        /* A daemon that died had passed this call's target_commit(): an
+         * emulator that can tell its own half-done work finishes it (mknod). */
+        bool resumed;
 };
 
 #define TARGET_NULL { .pid = 0, .pidfd = -EBADF, .proc_fd = -EBADF, .listener_fd = -EBADF, .id = 0 }

@@ -322,8 +322,8 @@ static void process(struct notification *n)
         act(n);
 }
 
-void dispatch_received(struct listener *l, const struct seccomp_notif *notif, const struct lxc_proxy_origin *lxc,
-                       int notify_fd)
+static void receive(struct listener *l, const struct seccomp_notif *notif, const struct lxc_proxy_origin *lxc,
+                    int notify_fd, bool resumed)
 {
         struct daemon *d = l->container->daemon;
         struct notification *n = calloc(1, sizeof(*n));
@@ -341,6 +341,7 @@ void dispatch_received(struct listener *l, const struct seccomp_notif *notif, co
         n->fd = notify_fd >= 0 ? notify_fd : l->fd;
         n->fd_owned = notify_fd >= 0;
         n->stage = NOTIF_STAGE_RECEIVED;
+        n->resumed = resumed;
         if (lxc)
                 n->lxc = *lxc;
         list_init(&n->helper_node);
@@ -359,6 +360,17 @@ void dispatch_received(struct listener *l, const struct seccomp_notif *notif, co
                 return;
         }
         process(n);
+}
+
+void dispatch_received(struct listener *l, const struct seccomp_notif *notif, const struct lxc_proxy_origin *lxc,
+                       int notify_fd)
+{
+        receive(l, notif, lxc, notify_fd, false);
+}
+
+void dispatch_resume(struct listener *l, const struct seccomp_notif *notif)
+{
+        receive(l, notif, NULL, -EBADF, true);
 }
 
 static void receive_one(struct listener *l)

@@ -48,6 +48,7 @@ struct notification {
         int cwd_error;                  /* why it is unknown (-errno), when it was looked up */
         struct lxc_proxy_origin lxc;    /* from an LXC proxy message: what the reply echoes */
         uint32_t inflight_slot;         /* its slot in the in-flight table + 1 (survive.h); 0: none */
+        bool resumed;                   /* a daemon that died had begun acting on it (restore.c) */
 };
 
 /* uv_poll callback target for a listener fd: handles hang-up and one
@@ -61,6 +62,11 @@ void dispatch_listener_event(struct listener *l, int status, int events);
  * the monitor may serve several, one per lxc-attach). */
 void dispatch_received(struct listener *l, const struct seccomp_notif *notif, const struct lxc_proxy_origin *lxc,
                        int notify_fd);
+
+/* The same for a call a previous daemon had begun to emulate when it died
+ * (restore.c): an emulator that can tell its own half-done work finishes it
+ * (mknod), any other fails it with the policy's on_restart errno. */
+void dispatch_resume(struct listener *l, const struct seccomp_notif *notif);
 
 /* Answers and finishes n: |error| > 0 fails the call, else it returns |val|
  * (or continues, for a CONTINUE verdict). |counter| is the stats_counters field

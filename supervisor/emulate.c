@@ -215,6 +215,15 @@ void emulate_notification(struct notification *n)
                 return;
         }
         t.budget = &n->req.budget;
+        if (n->resumed && !marks_commit[n->verdict.emulator]) {
+                /* Resumed, yet the policy (reloaded meanwhile) names an
+                 * emulator that cannot tell its half-done work: fail it. */
+                target_close(&t);
+                dispatch_log(n, "emulation interrupted by a restart", -survive_restart_errno(n->listener->container));
+                dispatch_finish(n, survive_restart_errno(n->listener->container), 0, COUNTER(emulate_failed));
+                return;
+        }
+        t.resumed = n->resumed;
         /* From here the call may half-happen: a restart must not run it again.
          * An emulator that marks its point of no return moves that later. */
         t.commit_data = n;

@@ -373,9 +373,9 @@ static void take_over(struct daemon *d, struct activation *act)
         restore_run(d, &h, &rep);
         survive_handover_clear(&h);
         log_info("restore: %u container(s), %u listener(s) back in %.1f ms; %u not restored; %u call(s) run "
-                 "again, %u answered as recorded, %u failed (on_restart errno)",
+                 "again, %u answered as recorded, %u resumed, %u failed (on_restart errno)",
                  rep.containers, rep.listeners, (double) (now_usec() - start) / 1000.0, rep.skipped, rep.rerun,
-                 rep.resent, rep.failed);
+                 rep.resent, rep.resumed, rep.failed);
 }
 
 /* Expects d->loop initialised; on failure daemon_stop() undoes what was done. */

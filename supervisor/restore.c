@@ -152,17 +152,9 @@ static bool recorded(const struct survive_handover *h, uint64_t key, uint64_t id
         return false;
 }
 
-/* The policy's on_restart errno (EINTR unless it says otherwise). */
-static int restart_errno(const struct listener *l)
-{
-        const struct policy *p = l->container->policy;
-
-        return p && p->restart_errno > 0 ? p->restart_errno : RESTORE_ERRNO;
-}
-
 static void fail_call(struct listener *l, uint64_t id, struct restore_report *rep, const char *why)
 {
-        int e = restart_errno(l);
+        int e = survive_restart_errno(l->container);
 
         if (notify_send_error(l->fd, id, e) == 0) {
                 rep->failed++;
@@ -202,6 +194,16 @@ static void resend(struct listener *l, const struct inflight_slot *s, struct res
         }
 }
 
+/* Calls whose emulator can tell its own half-done work from none (mknod: the
+ * node it made is there, of the asked type and device, its owner ours or the
+ * caller's), so a restart finishes them instead of failing them. */
+static bool resumable(const struct daemon *d, const struct seccomp_notif *notif)
+{
+        enum sysid id = syscall_table_lookup(d->syscalls, notif->data.arch, notif->data.nr);
+
+        return id == SYSID_MKNOD || id == SYSID_MKNODAT;
+}
+
 static void answer_recorded(struct daemon *d, struct survive_handover *h, struct restore_report *rep)
 {
         for (size_t i = 0; i < h->n_slots; i++) {
@@ -212,6 +214,13 @@ static void answer_recorded(struct daemon *d, struct survive_handover *h, struct
                         continue;
                 if (s->stage == INFLIGHT_ANSWERING) {
                         resend(l, s, rep);
+                        continue;
+                }
+                if (s->stage == INFLIGHT_ACTING && resumable(d, &s->notif)) {
+                        rep->resumed++;
+                        log_info("ct=%s notif=%016llx: interrupted past its point of no return, resumed",
+                                 l->container->id, (unsigned long long) s->notif.id);
+                        dispatch_resume(l, &s->notif);
                         continue;
                 }
                 if (s->stage == INFLIGHT_ACTING && !(l->container->policy && l->container->policy->restart_rerun)) {

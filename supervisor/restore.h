@@ -22,6 +22,7 @@ struct restore_report {
         unsigned skipped;      /* records whose init exited, policy vanished or fds are missing */
         unsigned rerun;        /* recorded calls run again through the policy */
         unsigned resent;       /* recorded answers sent again */
+        unsigned resumed;      /* interrupted emulations finished (mknod) */
         unsigned failed;       /* answered the policy's on_restart errno */
 };
 
@@ -29,7 +30,9 @@ struct restore_report {
  * by name as the policy directory has it now, listeners), forgets the kept
  * fds nothing refers to, then answers the previous daemon's calls: a recorded
  * one still pending (ID_VALID) is run again when nothing was done for it yet,
- * else failed with RESTORE_ERRNO, as is each pending id just past a
+ * resumed when it is an emulated mknod past its point of no return
+ * (dispatch_resume()), else failed with the policy's on_restart errno
+ * (RESTORE_ERRNO by default), as is each pending id just past a
  * listener's last recorded one; one whose answer was being sent gets that
  * answer. Logs a summary; never fails as a whole. */
 void restore_run(struct daemon *d, struct survive_handover *h, struct restore_report *ret);

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/macro.h"
+#include "policy/policy.h"
 #include "supervisor/answer.h"
 #include "supervisor/daemon.h"
 #include "supervisor/dispatch.h"
@@ -18,6 +19,7 @@
 #include "supervisor/inflight.h"
 #include "supervisor/oci_state.h"
 #include "supervisor/registry.h"
+#include "supervisor/restore.h"
 #include "supervisor/store_records.h"
 #include "supervisor/survive.h"
 
@@ -248,6 +250,16 @@ void survive_notification_received(struct notification *n)
         if (d->survive && !d->survive->frozen && n->fd == l->fd)
                 n->inflight_slot = inflight_record(d->survive->inflight, l->inflight_lslot, l->store_key,
                                                    &n->req.notif);
+        /* Resumed: past its point of no return still, should this daemon die too. */
+        if (n->resumed)
+                survive_notification_acting(n);
+}
+
+int survive_restart_errno(const struct container *c)
+{
+        const struct policy *p = c->policy;
+
+        return p && p->restart_errno > 0 ? p->restart_errno : RESTORE_ERRNO;
 }
 
 void survive_notification_acting(struct notification *n)

@@ -91,6 +91,9 @@ void survive_listener_closed(struct listener *l);
 /* The in-flight table, on the notification path: received, acting (an
  * emulation began), answering with |resp|, finished. */
 void survive_notification_received(struct notification *n);
+
+/* What c's policy fails an interrupted call with (on_restart errno; EINTR). */
+int survive_restart_errno(const struct container *c);
 void survive_notification_acting(struct notification *n);
 void survive_notification_answering(struct notification *n, const struct seccomp_notif_resp *resp);
 void survive_notification_done(struct notification *n);

@@ -113,6 +113,7 @@ note "restart to answering, ms: ${starts[*]}; calls failed: $EINTRS over $KILLS 
         "($(grep -c 'emulation interrupted' "$IT_TMP/daemon.log") interrupted emulations," \
         "$(grep -c 'received, not recorded' "$IT_TMP/daemon.log") unrecorded;" \
         "$(grep -c 'run again$' "$IT_TMP/daemon.log") run again," \
+        "$(grep -c 'point of no return, resumed$' "$IT_TMP/daemon.log") resumed," \
         "$(grep -c 'answered as the previous daemon was about to' "$IT_TMP/daemon.log") answers sent again)"
 rc_ kill "$RID" KILL 2>/dev/null
 rc_ delete -f "$RID" >/dev/null 2>&1

@@ -38,6 +38,7 @@ struct call {
         gid_t gid;
         bool drop_mknod;        /* drop CAP_MKNOD from the effective set */
         bool userns;            /* map 0..65535 to 100000.. */
+        bool resumed;           /* as after a restart past target_commit() */
 };
 
 static void call_init(struct call *c, const char *path)
@@ -210,6 +211,7 @@ static int run(struct call *c)
         umask(077);
         call_start(c, &trap);
         pending_open(&trap, &p);
+        p.target.resumed = c->resumed;
         r = mknod_emulate(&p.req, &p.target);
         ASSERT_EQ(pending_answer(&trap, &p, r), 0);
         ASSERT_EQ(trap_finish(&trap, &error), 0);
@@ -464,17 +466,63 @@ TEST(mknod_type_zero_creates_regular_file)
         expect_node(&c, "/reg", S_IFREG | 0640, 0, 0, 0, 0);
 }
 
+/* uid 1234, gid 5678 making /home/null in a /home of 1234:1234. */
+static void home_call(struct call *c)
+{
+        call_init(c, NULL);
+        host_mkdir(c, "/home", 0755, 1234, 1234);
+        call_path(c, "/home/null");
+        c->uid = 1234;
+        c->gid = 5678;
+}
+
 TEST(mknod_node_owned_by_caller_fsuid_fsgid)
 {
         struct call c;
 
-        call_init(&c, NULL);
-        host_mkdir(&c, "/home", 0755, 1234, 1234);
-        call_path(&c, "/home/null");
-        c.uid = 1234;
-        c.gid = 5678;
+        home_call(&c);
         ASSERT_EQ(run(&c), 0);
         expect_node(&c, "/home/null", S_IFCHR | 0644, 1, 3, 1234, 5678);
+}
+
+/* A resumed call (its daemon died past target_commit()): the node that daemon
+ * made is its result, finished if it was not yet owned; anyone else's node is
+ * still EEXIST. */
+TEST(a_resumed_mknod_finishes_its_own_node_and_nothing_else)
+{
+        static const struct {
+                const char *what;
+                mode_t mode;            /* 0: no node there */
+                uid_t uid;
+                gid_t gid;
+                int error;
+        } cases[] = {
+                { "made, not owned yet (the daemon's)", S_IFCHR | 0600, 0, 0, 0 },
+                { "made and owned", S_IFCHR | 0644, 1234, 5678, 0 },
+                { "owned, not yet chmod'ed", S_IFCHR | 0600, 1234, 5678, 0 },
+                { "nothing made", 0, 0, 0, 0 },
+                { "another uid's node", S_IFCHR | 0644, 999, 999, EEXIST },
+                { "a node of another type", S_IFIFO | 0644, 0, 0, EEXIST },
+        };
+
+        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+                char p[PATH_MAX];
+                struct call c;
+
+                home_call(&c);
+                c.resumed = true;
+                host(&c, "/home/null", p, sizeof(p));
+                if (cases[i].mode) {
+                        ASSERT_EQ(mknod(p, cases[i].mode, makedev(1, 3)), 0);
+                        ASSERT_EQ(chmod(p, cases[i].mode & 07777), 0);
+                        ASSERT_EQ(lchown(p, cases[i].uid, cases[i].gid), 0);
+                }
+                EXPECT_EQ(run(&c), cases[i].error);
+                if (cases[i].error == 0)
+                        expect_node(&c, "/home/null", S_IFCHR | 0644, 1, 3, 1234, 5678);
+                else
+                        expect_node(&c, "/home/null", cases[i].mode, 1, 3, cases[i].uid, cases[i].gid);
+        }
 }
 
 TEST(mknod_in_setgid_dir_takes_the_dirs_group)
