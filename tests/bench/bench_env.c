@@ -348,19 +348,6 @@ int bench_env_parse_ulong(const char *s, unsigned long min, unsigned long max, u
         return 0;
 }
 
-static int compare_double(const void *a, const void *b)
-{
-        double x = *(const double *) a, y = *(const double *) b;
-
-        return (x > y) - (x < y);
-}
-
-double bench_env_median(double *v, unsigned n)
-{
-        qsort(v, n, sizeof(*v), compare_double);
-        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 const char *bench_env_why(int r)
 {
         switch (r) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#define BENCH_EXIT_SKIP 77 /* meson's "skipped": not run as root */
 #define BENCH_ENV_TIMEOUT_MS 10000 /* daemon start-up, registration, shutdown */
 
 struct bench_env {
@@ -57,9 +58,6 @@ int bench_env_check_exit(const char *who, int status);
 
 /* An option's value: decimal, within min..max. 0 or -EINVAL. */
 int bench_env_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *ret);
-
-/* The median of v[0..n), n >= 1 (v is sorted in place). */
-double bench_env_median(double *v, unsigned n);
 
 /* Why a round failed, for its message: "interrupted" (-EINTR), "timed out",
  * "see above" (-ECHILD: the child or daemon printed it), else strerror. */

@@ -27,6 +27,7 @@
 #include "common/macro.h"
 #include "shim/oci_send.h"
 #include "tests/bench/bench_env.h"
+#include "tests/bench/bench_median.h"
 #include "tests/bench/bench_trap.h"
 
 #ifndef BENCH_SECCOMPD
@@ -37,7 +38,6 @@
 #define MAX_CALLS 100000
 #define MAX_THREADS 64
 #define WARMUP_CALLS 100
-#define EXIT_SKIP 77
 
 enum phase { PHASE_RAW, PHASE_ALONE, PHASE_FLOOD, _PHASE_MAX };
 
@@ -288,16 +288,16 @@ static void print_summary(struct quiet_result res[][_PHASE_MAX], const double *r
         for (int p = 0; p < _PHASE_MAX; p++) {
                 for (unsigned i = 0; i < n; i++)
                         v[i] = res[i][p].p50;
-                med[p].p50 = bench_env_median(v, n);
+                med[p].p50 = bench_median(v, n);
                 for (unsigned i = 0; i < n; i++)
                         v[i] = res[i][p].p99;
-                med[p].p99 = bench_env_median(v, n);
+                med[p].p99 = bench_median(v, n);
         }
         for (unsigned i = 0; i < n; i++)
                 v[i] = res[i][PHASE_FLOOD].p99 / res[i][PHASE_ALONE].p99;
-        ratio = bench_env_median(v, n);
+        ratio = bench_median(v, n);
         memcpy(v, rate, n * sizeof(*v));
-        r = bench_env_median(v, n);
+        r = bench_median(v, n);
         print_row("med.", med, ratio, r);
         printf("\nquiet container p99: alone %.1f us, under the flood %.1f us: ratio %.2f (target <= 2)\n"
                "quiet container p50: alone %.1f us, under the flood %.1f us; raw loop p50 %.1f us, p99 %.1f us\n"
@@ -422,7 +422,7 @@ int main(int argc, char **argv)
                 return r < 0 ? 2 : 0;
         if (geteuid() != 0) {
                 fprintf(stderr, "bench-flood: skipped: needs root (seccompd takes listeners from root only)\n");
-                return EXIT_SKIP;
+                return BENCH_EXIT_SKIP;
         }
         r = bench_init(&b);
         if (r < 0) {

@@ -25,6 +25,7 @@
 
 #include "common/macro.h"
 #include "tests/bench/bench_env.h"
+#include "tests/bench/bench_median.h"
 #include "tests/bench/bench_trap.h"
 #include "shim/oci_send.h"
 
@@ -34,7 +35,6 @@
 
 #define MAX_ROUNDS 99
 #define WARMUP_CALLS 200
-#define EXIT_SKIP 77
 
 /* bpf-host: the same load made directly by root, no filter: the kernel's own
  * cost of loading, which the emulated load includes. */
@@ -297,7 +297,7 @@ static void print_summary(double us[][_MODE_MAX], unsigned n)
         for (int m = 0; m < _MODE_MAX; m++) {
                 for (unsigned i = 0; i < n; i++)
                         v[i] = us[i][m];
-                med[m] = bench_env_median(v, n);
+                med[m] = bench_median(v, n);
         }
         print_row("med.", "", med);
         printf("\nmedian raw %.1f us/call, seccompd %.1f us/call, ratio %.2f\n", med[MODE_RAW], med[MODE_SECCOMPD],
@@ -455,7 +455,7 @@ int main(int argc, char **argv)
                 return r < 0 ? 2 : 0;
         if (geteuid() != 0) {
                 fprintf(stderr, "bench-notify: skipped: needs root (seccompd takes listeners from root only)\n");
-                return EXIT_SKIP;
+                return BENCH_EXIT_SKIP;
         }
         r = bench_init(&b);
         if (r < 0) {

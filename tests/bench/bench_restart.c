@@ -24,6 +24,7 @@
 #include "common/macro.h"
 #include "shim/oci_send.h"
 #include "tests/bench/bench_env.h"
+#include "tests/bench/bench_median.h"
 
 #ifndef BENCH_SECCOMPD
 #define BENCH_SECCOMPD "seccompd"
@@ -31,7 +32,6 @@
 
 #define MAX_CONTAINERS 1000
 #define MAX_ROUNDS 99
-#define EXIT_SKIP 77
 
 struct child {
         pid_t pid;
@@ -205,19 +205,6 @@ static int round_once(struct bench *b, const char *seccompd, double *first_ms, d
         return 0;
 }
 
-static int compare_double(const void *a, const void *b)
-{
-        double x = *(const double *) a, y = *(const double *) b;
-
-        return (x > y) - (x < y);
-}
-
-static double median(double *v, unsigned n)
-{
-        qsort(v, n, sizeof(*v), compare_double);
-        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static void bench_done(struct bench *b)
 {
         for (unsigned i = 0; i < b->n; i++)
@@ -269,7 +256,7 @@ int main(int argc, char **argv)
                 return r < 0 ? 2 : 0;
         if (geteuid() != 0) {
                 fprintf(stderr, "bench-restart: skipped: needs root\n");
-                return EXIT_SKIP;
+                return BENCH_EXIT_SKIP;
         }
         b.done_ns = mmap(NULL, MAX_CONTAINERS * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                          -1, 0);
@@ -291,7 +278,7 @@ int main(int argc, char **argv)
                 }
                 printf("%-6u %12.1f %14.1f %12.1f\n", i + 1, first[i], all[i], restore[i]);
         }
-        printf("%-6s %12.1f %14.1f %12.1f\n", "median", median(first, rounds), median(all, rounds),
-               median(restore, rounds));
+        printf("%-6s %12.1f %14.1f %12.1f\n", "median", bench_median(first, rounds), bench_median(all, rounds),
+               bench_median(restore, rounds));
         return bench_env_daemon_stop(&b.env) < 0 ? 1 : 0;
 }
