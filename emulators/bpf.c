@@ -120,9 +120,9 @@ static int container_cgroup(struct bpf_container *b)
 static int capable_either(const struct target *t, int a, int b)
 {
         uint64_t caps;
-        int r = target_caps(t, &caps);
+        int r = target_caps(t, CAP_BIT(a) | CAP_BIT(b), &caps);
 
-        return r < 0 ? r : (caps & (CAP_BIT(a) | CAP_BIT(b))) != 0;
+        return r < 0 ? r : caps != 0;
 }
 
 static int refuse(struct bpf_result *res, int error, const char *why)
@@ -327,7 +327,7 @@ static int load_checks(const struct target *t, const union bpf_attr *a,
                        struct bpf_result *res)
 {
         uint64_t caps;
-        int r = target_caps(t, &caps);
+        int r = target_caps(t, CAP_BIT(CAP_BPF) | CAP_BIT(CAP_NET_ADMIN) | CAP_BIT(CAP_SYS_ADMIN), &caps);
 
         if (r < 0)
                 return r;

@@ -193,17 +193,32 @@ static int own_node(int parent_fd, const char *name, mode_t type, dev_t dev, mod
         return fix_mode(fd, perm);
 }
 
+/* The node |req| asks for: its type, device number, and mode after the caller's umask. */
+struct node_spec {
+        mode_t type, perm;
+        dev_t dev;
+};
+
+static struct node_spec node_spec(const struct request *req, const struct target_creds *c)
+{
+        mode_t type = (req->mode & S_IFMT) ? (req->mode & S_IFMT) : S_IFREG;
+
+        return (struct node_spec) {
+                .type = type,
+                .perm = req->mode & 07777 & ~c->umask,
+                .dev = S_ISCHR(type) || S_ISBLK(type) ? makedev(req->dev_major, req->dev_minor) : 0,
+        };
+}
+
 static int create_node(int parent_fd, const char *name, const struct request *req, const struct target_creds *c,
                        gid_t gid)
 {
-        mode_t type = (req->mode & S_IFMT) ? (req->mode & S_IFMT) : S_IFREG;
-        mode_t perm = req->mode & 07777 & ~c->umask;
-        dev_t dev = S_ISCHR(type) || S_ISBLK(type) ? makedev(req->dev_major, req->dev_minor) : 0;
+        struct node_spec n = node_spec(req, c);
         int r;
 
-        if (mknodat(parent_fd, name, type | perm, dev) < 0)
+        if (mknodat(parent_fd, name, n.type | n.perm, n.dev) < 0)
                 return -errno;
-        r = own_node(parent_fd, name, type, dev, perm, c->fsuid, gid);
+        r = own_node(parent_fd, name, n.type, n.dev, n.perm, c->fsuid, gid);
         if (r < 0 && r != -EIO)
                 (void) unlinkat(parent_fd, name, 0);
         return r;
@@ -228,28 +243,26 @@ static int node_gid(int parent_fd, const struct target_creds *c, gid_t *ret)
  * 0: done, 1: not ours (the normal path then says EEXIST, or makes it). */
 static int resume_node(int parent_fd, const char *name, const struct request *req, const struct target_creds *c)
 {
-        mode_t type = (req->mode & S_IFMT) ? (req->mode & S_IFMT) : S_IFREG;
-        dev_t dev = S_ISCHR(type) || S_ISBLK(type) ? makedev(req->dev_major, req->dev_minor) : 0;
-        mode_t perm = req->mode & 07777 & ~c->umask;
+        struct node_spec n = node_spec(req, c);
         struct stat st;
         gid_t gid = 0;
         int r;
 
         if (fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return errno == ENOENT ? 1 : -errno;
-        if ((st.st_mode & S_IFMT) != type || (dev && st.st_rdev != dev))
+        if ((st.st_mode & S_IFMT) != n.type || (n.dev && st.st_rdev != n.dev))
                 return 1;
         r = node_gid(parent_fd, c, &gid);
         if (r < 0)
                 return r;
         /* mknodat() made it, still ours (with the parent's group when that is setgid). */
         if (st.st_uid == geteuid())
-                return own_node(parent_fd, name, type, dev, perm, c->fsuid, gid);
+                return own_node(parent_fd, name, n.type, n.dev, n.perm, c->fsuid, gid);
         /* Owned: the chmod may not have happened yet (idempotent). */
         if (st.st_uid == c->fsuid && st.st_gid == gid && st.st_nlink == 1) {
                 _cleanup_close_ int fd = openat(parent_fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
-                return fd < 0 ? -errno : fix_mode(fd, perm);
+                return fd < 0 ? -errno : fix_mode(fd, n.perm);
         }
         return 1;
 }

@@ -431,7 +431,7 @@ int target_read_creds(const struct target *t, struct target_creds *ret)
         return 0;
 }
 
-int target_caps(const struct target *t, uint64_t *ret)
+int target_caps(const struct target *t, uint64_t want, uint64_t *ret)
 {
         uint64_t mask = 0;
         cap_t caps;
@@ -443,6 +443,8 @@ int target_caps(const struct target *t, uint64_t *ret)
         for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
                 cap_flag_value_t v = CAP_CLEAR;
 
+                if (!(want & UINT64_C(1) << cap))
+                        continue;
                 if (cap_get_flag(caps, cap, CAP_EFFECTIVE, &v) < 0) {
                         cap_free(caps);
                         return -EINVAL;
@@ -466,8 +468,8 @@ int target_has_cap(const struct target *t, int cap)
 
         if (cap < 0 || cap > CAP_LAST_CAP)
                 return -EINVAL;
-        r = target_caps(t, &mask);
-        return r < 0 ? r : !!(mask & UINT64_C(1) << cap);
+        r = target_caps(t, UINT64_C(1) << cap, &mask);
+        return r < 0 ? r : mask != 0;
 }
 
 int target_read_idmap_text(const struct target *t, const char *which, char *buf, size_t size)

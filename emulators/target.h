@@ -104,10 +104,10 @@ struct target_creds {
 /* Parses /proc/<pid>/status through t->proc_fd. 0 or -errno (-EIO on a malformed file). */
 int target_read_creds(const struct target *t, struct target_creds *ret);
 
-/* The caller's effective set (meaningful in its own user namespace), bit N for
- * capability N, via libcap; one capget and one ID_VALID however many
- * capabilities are then checked. 0 or -errno. */
-int target_caps(const struct target *t, uint64_t *ret);
+/* Which of the capabilities in |want| (bit N for capability N) the caller has
+ * in its effective set (meaningful in its own user namespace), via libcap: one
+ * capget and one ID_VALID however many are asked. 0 and *ret, or -errno. */
+int target_caps(const struct target *t, uint64_t want, uint64_t *ret);
 
 /* Whether the caller has |cap| in its effective set. 1, 0, or -errno. */
 int target_has_cap(const struct target *t, int cap);

@@ -21,7 +21,7 @@ struct acceptor {
         uv_poll_t poll;
         uv_timer_t retry;         /* resumes accepting after a pause */
         int fd;                   /* the listening socket, owned */
-        unsigned open_handles;
+        unsigned open_handles;    /* 0 once on_closed has run (or before the start) */
         const char *what;         /* "intake", "control", "lxc": log prefix */
         acceptor_conn_cb on_conn;
         acceptor_closed_cb on_closed;

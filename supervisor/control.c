@@ -27,7 +27,6 @@
 
 struct control {
         struct acceptor acceptor;
-        bool accepting;         /* acceptor's on_closed has not run */
         bool bound;             /* we bound the socket file at path (not passed to us) */
         dev_t dev;              /* of the socket file bound here: unlink only our own */
         ino_t ino;
@@ -254,7 +253,7 @@ static void on_accept(struct acceptor *a, int fd)
 
 static void control_release(struct control *c)
 {
-        if (!c->closing || c->accepting || c->n_conns > 0)
+        if (!c->closing || c->acceptor.open_handles > 0 || c->n_conns > 0)
                 return;
         free(c);
 }
@@ -263,7 +262,6 @@ static void on_acceptor_closed(struct acceptor *a)
 {
         struct control *c = container_of(a, struct control, acceptor);
 
-        c->accepting = false;
         control_release(c);
 }
 
@@ -396,7 +394,6 @@ static int control_start(struct daemon *d, int fd, const char *path, const struc
         r = acceptor_start(&c->acceptor, &d->loop, fd, "control", on_accept, on_acceptor_closed);
         if (r < 0) {
                 if (c->acceptor.closing) {
-                        c->accepting = true;
                         control_free(c);
                 } else {
                         if (st)
@@ -405,7 +402,6 @@ static int control_start(struct daemon *d, int fd, const char *path, const struc
                 }
                 return log_error_errno(r, "control: cannot poll %s: %m", path);
         }
-        c->accepting = true;
         log_debug("control: listening on %s", path);
         *ret = c;
         return 0;

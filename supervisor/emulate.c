@@ -218,9 +218,11 @@ void emulate_notification(struct notification *n)
         if (n->resumed && !marks_commit[n->verdict.emulator]) {
                 /* Resumed, yet the policy (reloaded meanwhile) names an
                  * emulator that cannot tell its half-done work: fail it. */
+                int e = survive_restart_errno(n->listener->container);
+
                 target_close(&t);
-                dispatch_log(n, "emulation interrupted by a restart", -survive_restart_errno(n->listener->container));
-                dispatch_finish(n, survive_restart_errno(n->listener->container), 0, COUNTER(emulate_failed));
+                dispatch_log(n, "emulation interrupted by a restart", -e);
+                dispatch_finish(n, e, 0, COUNTER(emulate_failed));
                 return;
         }
         t.resumed = n->resumed;
