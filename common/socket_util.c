@@ -153,6 +153,32 @@ void socket_describe(int fd, char *buf, size_t size)
                 snprintf(buf, size, "fd %d", fd);
 }
 
+size_t socket_take_fds(struct msghdr *mh, int *fds, size_t max, size_t *n)
+{
+        size_t closed = 0;
+
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+                size_t k;
+
+                if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+                        continue;
+                k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t i = 0; i < k; i++) {
+                        int fd;
+
+                        /* CMSG_DATA need not be aligned for an int. */
+                        memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+                        if (*n < max)
+                                fds[(*n)++] = fd;
+                        else {
+                                safe_close(fd);
+                                closed++;
+                        }
+                }
+        }
+        return closed;
+}
+
 int socket_set_nonblock(int fd)
 {
         int flags = fcntl(fd, F_GETFL);

@@ -30,6 +30,11 @@ int socket_bound_path(int fd, char *buf, size_t size);
 /* Names |fd| for messages: the path it is bound at, else "fd N". */
 void socket_describe(int fd, char *buf, size_t size);
 
+/* Moves the fds of every SCM_RIGHTS message in |mh| (after recvmsg()) into
+ * fds[*n..max), advancing *n; those past |max| are closed. Returns how many
+ * were closed (0: all fit). */
+size_t socket_take_fds(struct msghdr *mh, int *fds, size_t max, size_t *n);
+
 /* Sets O_NONBLOCK on |fd| (the open file description: shared with whoever else
  * holds it). 0 or -errno. */
 int socket_set_nonblock(int fd);

@@ -24,6 +24,7 @@
 
 #include "common/child.h"
 #include "common/macro.h"
+#include "common/socket_util.h"
 #include "emulators/mount.h"
 #include "emulators/nshelper.h"
 
@@ -74,29 +75,6 @@ static bool terminated(const char *s, size_t size)
 }
 
 /* Takes the fds out of |msg| into fds (at most max), closing any beyond. */
-static size_t take_fds(struct msghdr *msg, int *fds, size_t max)
-{
-        size_t n = 0;
-
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-                size_t k;
-
-                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-                        continue;
-                k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                for (size_t i = 0; i < k; i++) {
-                        int fd;
-
-                        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                        if (n < max)
-                                fds[n++] = fd;
-                        else
-                                safe_close(fd);
-                }
-        }
-        return n;
-}
-
 static void close_fds(int *fds, size_t n)
 {
         for (size_t i = 0; i < n; i++)
@@ -123,7 +101,8 @@ static int recv_request(int sock, struct nshelper_request *req, int *fds, size_t
                 return -errno;
         if (n == 0)
                 return -EPIPE;
-        n_got = take_fds(&msg, got, ARRAY_SIZE(got));
+        n_got = 0;
+        (void) socket_take_fds(&msg, got, ARRAY_SIZE(got), &n_got);
         if ((size_t) n != sizeof(*req) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
             n_got > NSHELPER_MAX_FDS || req->n_fds != n_got || !terminated(req->fstype, sizeof(req->fstype)) ||
             !terminated(req->source, sizeof(req->source)) || !terminated(req->data, sizeof(req->data))) {

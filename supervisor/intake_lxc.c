@@ -72,23 +72,6 @@ static void received_done(struct received *rc)
 
 /* ---- receiving ---- */
 
-static void take_fds(struct msghdr *mh, struct received *rc)
-{
-        for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-                size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                const int *p = (const int *) (const void *) CMSG_DATA(cm);
-
-                if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-                        continue;
-                for (size_t i = 0; i < n; i++) {
-                        if (rc->n_fds < ARRAY_SIZE(rc->fds))
-                                rc->fds[rc->n_fds++] = p[i];
-                        else
-                                safe_close(p[i]);
-                }
-        }
-}
-
 /* One message into |buf|: 1, 0 when none is there yet, -ECONNRESET at EOF,
  * -EMSGSIZE when it did not fit, -E2BIG when its fds did not, other -errno.
  * The fds are rc's on every path. */
@@ -107,7 +90,7 @@ static int receive(int fd, unsigned char *buf, size_t size, struct received *rc)
         n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
         if (n < 0)
                 return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-        take_fds(&mh, rc);
+        (void) socket_take_fds(&mh, rc->fds, ARRAY_SIZE(rc->fds), &rc->n_fds);
         if (n == 0 && rc->n_fds == 0)
                 return -ECONNRESET;
         if (mh.msg_flags & MSG_TRUNC)

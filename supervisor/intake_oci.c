@@ -254,28 +254,9 @@ static bool json_object_complete(const char *buf, size_t len)
 
 static int take_fds(struct intake_conn *conn, struct msghdr *mh)
 {
-        int r = 0;
-
-        for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-                size_t n;
-                int *p;
-
-                if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-                        continue;
-                n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                p = (int *) (void *) CMSG_DATA(cm);
-                for (size_t i = 0; i < n; i++) {
-                        if (conn->n_fds < INTAKE_OCI_MAX_FDS)
-                                conn->fds[conn->n_fds++] = p[i];
-                        else {
-                                safe_close(p[i]);
-                                r = -E2BIG;
-                        }
-                }
-        }
-        if (mh->msg_flags & MSG_CTRUNC)
-                r = -E2BIG;
-        return r;
+        if (socket_take_fds(mh, conn->fds, INTAKE_OCI_MAX_FDS, &conn->n_fds) > 0 || (mh->msg_flags & MSG_CTRUNC))
+                return -E2BIG;
+        return 0;
 }
 
 static int grow(struct intake_conn *conn)

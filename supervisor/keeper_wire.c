@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "common/macro.h"
+#include "common/socket_util.h"
 #include "supervisor/keeper_wire.h"
 
 int keeper_wire_send(int sock, const char *msg, size_t len, const int *fds, size_t n_fds)
@@ -40,38 +41,6 @@ int keeper_wire_send(int sock, const char *msg, size_t len, const int *fds, size
 
 /* Moves the fds of every SCM_RIGHTS message into fds[]; false when there were
  * more than |max| (all closed then). */
-static bool take_fds(struct msghdr *mh, int *fds, size_t max, size_t *ret_n)
-{
-        size_t n = 0;
-        bool fit = true;
-
-        for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-                size_t k;
-                int *p;
-
-                if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-                        continue;
-                k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                p = (int *) (void *) CMSG_DATA(cm);
-                for (size_t i = 0; i < k; i++) {
-                        int fd;
-
-                        memcpy(&fd, p + i, sizeof(fd));
-                        if (n < max)
-                                fds[n++] = fd;
-                        else {
-                                close(fd);
-                                fit = false;
-                        }
-                }
-        }
-        if (!fit)
-                for (size_t i = 0; i < n; i++)
-                        close(fds[i]);
-        *ret_n = fit ? n : 0;
-        return fit;
-}
-
 int keeper_wire_recv(int sock, bool nonblock, char *buf, size_t size, int *fds, size_t max_fds,
                      size_t *ret_n_fds)
 {
@@ -90,8 +59,12 @@ int keeper_wire_recv(int sock, bool nonblock, char *buf, size_t size, int *fds, 
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-        if (!take_fds(&mh, fds, max_fds, &n_fds))
+        n_fds = 0;
+        if (socket_take_fds(&mh, fds, max_fds, &n_fds) > 0) {
+                for (size_t i = 0; i < n_fds; i++)
+                        close(fds[i]);
                 return -EBADMSG;
+        }
         if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
                 for (size_t i = 0; i < n_fds; i++)
                         close(fds[i]);
