@@ -153,6 +153,20 @@ void socket_describe(int fd, char *buf, size_t size)
                 snprintf(buf, size, "fd %d", fd);
 }
 
+void socket_put_fds(struct msghdr *mh, void *buf, const int *fds, size_t n)
+{
+        struct cmsghdr *cm;
+
+        memset(buf, 0, CMSG_SPACE(sizeof(int) * n));
+        mh->msg_control = buf;
+        mh->msg_controllen = CMSG_SPACE(sizeof(int) * n);
+        cm = CMSG_FIRSTHDR(mh);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+        memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
+}
+
 size_t socket_take_fds(struct msghdr *mh, int *fds, size_t max, size_t *n)
 {
         size_t closed = 0;

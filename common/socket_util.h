@@ -30,6 +30,10 @@ int socket_bound_path(int fd, char *buf, size_t size);
 /* Names |fd| for messages: the path it is bound at, else "fd N". */
 void socket_describe(int fd, char *buf, size_t size);
 
+/* Attaches |fds| (n >= 1) to |mh| as one SCM_RIGHTS message built in |buf|:
+ * CMSG_SPACE(n * sizeof(int)) bytes at least, aligned for struct cmsghdr. */
+void socket_put_fds(struct msghdr *mh, void *buf, const int *fds, size_t n);
+
 /* Moves the fds of every SCM_RIGHTS message in |mh| (after recvmsg()) into
  * fds[*n..max), advancing *n; those past |max| are closed. Returns how many
  * were closed (0: all fit). */

@@ -253,18 +253,8 @@ int nshelper_submit(struct nshelper *h, const struct nshelper_request *req, cons
 
         if (n_fds > NSHELPER_MAX_FDS || n_fds != req->n_fds)
                 return -EINVAL;
-        if (n_fds > 0) {
-                struct cmsghdr *c;
-
-                memset(&control, 0, sizeof(control));
-                msg.msg_control = control.buf;
-                msg.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-                c = CMSG_FIRSTHDR(&msg);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-                memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
-        }
+        if (n_fds > 0)
+                socket_put_fds(&msg, control.buf, fds, n_fds);
         do
                 n = sendmsg(h->sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
         while (n < 0 && errno == EINTR);

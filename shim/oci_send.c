@@ -70,22 +70,15 @@ int oci_send_connect(const char *socket_path, bool inheritable)
 
 static int send_chunk(int sock, const char *p, size_t len, int fd)
 {
-        char cbuf[CMSG_SPACE(sizeof(int))];
+        union {
+                struct cmsghdr align;
+                char buf[CMSG_SPACE(sizeof(int))];
+        } cbuf;
         struct iovec iov = { .iov_base = (void *) p, .iov_len = len };
         struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-        if (fd >= 0) {
-                struct cmsghdr *cm;
-
-                memset(cbuf, 0, sizeof(cbuf));
-                mh.msg_control = cbuf;
-                mh.msg_controllen = sizeof(cbuf);
-                cm = CMSG_FIRSTHDR(&mh);
-                cm->cmsg_level = SOL_SOCKET;
-                cm->cmsg_type = SCM_RIGHTS;
-                cm->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-        }
+        if (fd >= 0)
+                socket_put_fds(&mh, cbuf.buf, &fd, 1);
         while (iov.iov_len > 0 || fd >= 0) {
                 ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 

@@ -19,18 +19,8 @@ int keeper_wire_send(int sock, const char *msg, size_t len, const int *fds, size
 
         if (n_fds > KEEPER_WIRE_MAX_FDS)
                 return -E2BIG;
-        if (n_fds > 0) {
-                struct cmsghdr *cm;
-
-                memset(&u, 0, sizeof(u));
-                mh.msg_control = u.buf;
-                mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-                cm = CMSG_FIRSTHDR(&mh);
-                cm->cmsg_level = SOL_SOCKET;
-                cm->cmsg_type = SCM_RIGHTS;
-                cm->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-                memcpy(CMSG_DATA(cm), fds, sizeof(int) * n_fds);
-        }
+        if (n_fds > 0)
+                socket_put_fds(&mh, u.buf, fds, n_fds);
         for (;;) {
                 if (sendmsg(sock, &mh, MSG_NOSIGNAL) >= 0)
                         return 0;
