@@ -15,6 +15,7 @@
 #include "emulators/idmap.h"
 #include "emulators/resolve.h"
 #include "supervisor/devices/devices_vfio.h"
+#include "supervisor/devices/sysfs_vf.h"
 #include "supervisor/devices/vf_vfio.h"
 #include "supervisor/registry.h"
 
@@ -159,17 +160,12 @@ void devices_vfio_target_close(struct devices_vfio_target *t)
 /* "c MAJ:MIN rwm" into devices.allow or devices.deny. */
 static int cgroup_rule(int cgroup_fd, const char *file, dev_t dev)
 {
-        _cleanup_close_ int fd = -EBADF;
         char rule[64];
-        int n;
 
         if (cgroup_fd < 0)
                 return 0;
-        fd = openat(cgroup_fd, file, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        n = snprintf(rule, sizeof(rule), "c %u:%u rwm", major(dev), minor(dev));
-        return write(fd, rule, (size_t) n) == n ? 0 : -errno;
+        snprintf(rule, sizeof(rule), "c %u:%u rwm", major(dev), minor(dev));
+        return sysfs_write_attr(cgroup_fd, file, rule);
 }
 
 static int make_node(int dir_fd, const char *name, dev_t dev, mode_t mode, const struct devices_vfio_target *t)
